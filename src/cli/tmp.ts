@@ -1,0 +1,108 @@
+import { constants } from 'node:os';
+import { CommandError, createTemporaryCluster, runInherited, type TemporaryClusterOptions } from '../index.js';
+import type { CliCommand } from './cli-command.js';
+import { exitCodes, type CliIo } from './cli-io.js';
+import { UsageError } from './usage-error.js';
+
+/**
+ * `pg-cluster tmp`: a throwaway cluster on this machine's PostgreSQL. Prints how to connect and
+ * waits for Ctrl-C (SIGINT), SIGTERM or SIGHUP, then stops it and removes it. With `-- command args…`,
+ * runs the command in the foreground with PGHOST, PGPORT, PGUSER, PGDATABASE (and PGPASSWORD)
+ * set, removes the cluster once it has exited (also after a failure, Ctrl-C or SIGTERM, which
+ * go to the command first), and exits with the command's status (128 + n for signal n).
+ */
+export const tmpCommand: CliCommand = {
+  name: 'tmp',
+  summary: 'Start a throwaway cluster, print how to connect, remove it on Ctrl-C (or run a command against it)',
+  usage: '[--major <n>] [--tcp] [--port <n>] [--password <p>] [--database <name>] [--keep] [--json] [-- <command> [args…]]',
+  positionals: true,
+  options: [
+    { name: 'major', type: 'string', value: 'n', description: 'The PostgreSQL major version to use (default: the default installation)' },
+    { name: 'tcp', type: 'boolean', description: 'Also listen on localhost, on a free port' },
+    { name: 'port', type: 'string', value: 'n', description: 'Listen on localhost on this port' },
+    { name: 'password', type: 'string', value: 'p', description: 'Require this password (scram-sha-256) for postgres' },
+    { name: 'database', type: 'string', value: 'name', description: 'Create this database and make it the default one' },
+    { name: 'keep', type: 'boolean', description: 'Keep the cluster folder afterwards (for debugging) and print where it is' },
+    { name: 'json', type: 'boolean', description: 'Print the connection parameters as JSON' },
+  ],
+  async run({ values, positionals }, io) {
+    const options: TemporaryClusterOptions = {};
+    if (values.major !== undefined) options.major = toInteger('major', values.major);
+    if (values.port !== undefined) options.port = toInteger('port', values.port);
+    if (values.tcp === true) options.tcp = true;
+    if (typeof values.password === 'string') options.password = values.password;
+    if (typeof values.database === 'string') options.database = values.database;
+    if (values.keep === true) options.keep = true;
+    if (io.env['PG_CLUSTER_STORAGE']) options.storage = io.env['PG_CLUSTER_STORAGE'];
+    const [file, ...args] = positionals;
+
+    const cluster = await createTemporaryCluster(options);
+    try {
+      if (file !== undefined) return await runAgainst(cluster.env(), file, args, io);
+      const info = cluster.connectionInfo;
+      if (values.json === true) {
+        io.stdout.write(`${JSON.stringify({ ...info.toJSON(), connectionString: info.connectionString(), uri: info.uri(), directory: cluster.directory })}\n`);
+      } else {
+        io.stdout.write(
+          [
+            `${cluster.installation.version ?? 'PostgreSQL'}: a throwaway cluster in ${cluster.directory}`,
+            `  connection string: ${info.connectionString()}`,
+            `  URI:               ${info.uri()}`,
+            `  psql:              psql ${quoteForShell(info.connectionString())}`,
+            'Press Ctrl-C to stop it and remove it.',
+            '',
+          ].join('\n'),
+        );
+      }
+      await untilInterrupted();
+      return exitCodes.ok;
+    } finally {
+      await cluster.dispose();
+      if (cluster.keep) io.stderr.write(`pg-cluster: kept the cluster folder ${cluster.directory}\n`);
+    }
+  },
+};
+
+/**
+ * Runs the command in the foreground (our stdin, stdout and stderr) with the cluster's libpq
+ * environment. Its status is ours: its exit status, 128 + n when signal n ended it, 127 when it
+ * cannot be run. SIGINT, SIGTERM and SIGHUP we receive meanwhile go to it; we clean up once it exits.
+ */
+async function runAgainst(env: Record<string, string | undefined>, file: string, args: string[], io: CliIo): Promise<number> {
+  try {
+    const result = await runInherited(file, args, { env });
+    if (result.exitCode !== null) return result.exitCode;
+    return 128 + (result.signal === null ? 0 : (constants.signals[result.signal] ?? 0));
+  } catch (error) {
+    if (!(error instanceof CommandError) || error.code !== 'COMMAND_NOT_FOUND') throw error;
+    io.stderr.write(`pg-cluster: ${error.message} [${error.code}]\n`);
+    return commandNotFound;
+  }
+}
+
+/** What a POSIX shell exits with for a command it cannot find. */
+const commandNotFound = 127;
+
+function untilInterrupted(): Promise<void> {
+  return new Promise((resolve) => {
+    // A pending timer keeps Node running while we wait (the server child does not).
+    const timer = setInterval(() => undefined, 1 << 30);
+    const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+    const done = () => {
+      clearInterval(timer);
+      for (const signal of signals) process.removeListener(signal, done);
+      resolve();
+    };
+    for (const signal of signals) process.once(signal, done);
+  });
+}
+
+function toInteger(name: string, value: string | boolean): number {
+  const number = Number(value);
+  if (typeof value !== 'string' || !Number.isInteger(number) || number <= 0) throw new UsageError(`--${name} expects a positive integer, got \`${String(value)}\``, 'tmp');
+  return number;
+}
+
+function quoteForShell(word: string): string {
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}

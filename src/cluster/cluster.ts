@@ -1,0 +1,875 @@
+import { constants as fsConstants } from 'node:fs';
+import { access, mkdtemp, readdir, readFile, rm, stat, lstat, readlink, writeFile, unlink } from 'node:fs/promises';
+import { tmpdir, userInfo } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import type { Writable } from 'node:stream';
+import {
+  assertAccessible,
+  canCreateIn,
+  childPids,
+  findServerOrphans,
+  chownTree,
+  classifyStartupFailure,
+  CommandError,
+  ensureOwned,
+  isPostmasterOf,
+  isRoot,
+  lastLines,
+  readControlData,
+  readPostmasterPid,
+  resolveRunAs,
+  RunAsError,
+  runCommand,
+  ServerProcess,
+  settingsArguments,
+  userCommand,
+  waitForExit,
+  waitForReady,
+  type ControlData,
+  type PostmasterPid,
+  type RunAsUser,
+  type ServerExit,
+  type SettingValue,
+} from '../control/index.js';
+import { expected } from '../errors.js';
+import { HbaFile } from '../hba/index.js';
+import { Installation, reachableInstallation } from '../installation/index.js';
+import { ClusterSettings } from './cluster-settings.js';
+import { ClusterInitializationError } from './cluster-initialization-error.js';
+import { ClusterNotInitializedError } from './cluster-not-initialized-error.js';
+import type { ClusterEvent, ClusterLog } from './cluster-events.js';
+import { ClusterNotRunningError } from './cluster-not-running-error.js';
+import { missingFileError } from './cluster-not-initialized-error.js';
+import { ClusterStartupError } from './cluster-startup-error.js';
+import { ClusterTimeoutError } from './cluster-timeout-error.js';
+import { InitDBError } from './init-db-error.js';
+import { initdbArguments, type InitOptions } from './init-arguments.js';
+import { reloadAndReport } from './reload-report.js';
+import { nextStopMode, stopSignals, isStopMode, type StopMode } from './stop-mode.js';
+
+/** What a Cluster needs of an installation: the Installation class fits, and so does a faux one. */
+export interface ClusterInstallation {
+  readonly version?: string;
+  readonly versionInfo: { readonly major: number };
+  readonly paths: Readonly<Record<string, string | null | undefined>>;
+}
+
+export interface ClusterOptions {
+  /**
+   * The OS user that runs initdb and postgres when this process is root (they refuse to run as
+   * root). Default `postgres`. Not root: leave unset (or name yourself); null: "as myself".
+   */
+  runAs?: string | null;
+  /** Receives typed events; the library prints nothing. */
+  log?: ClusterLog;
+  /** The superuser name for connectionOptions() when this object did not run init(). Default: the OS user the server runs as. */
+  superuser?: string;
+  /**
+   * The signal the server gets when the Node thread that started it dies, even by SIGKILL
+   * (Linux, through setpriv --pdeathsig). Default `SIGQUIT` (immediate shutdown). null turns it
+   * off; the exit cleanup (normal exit, SIGINT, SIGTERM, SIGHUP, uncaught exception) still applies.
+   */
+  parentDeathSignal?: NodeJS.Signals | null;
+  /** Also send each line the server writes to `log`, as `{ type: 'server-log', line }` events. */
+  serverLog?: boolean;
+}
+
+export interface StartOptions {
+  /** A file path (appended to) or a writable stream for the server's output. Default: `<dataDirectory>.log`. */
+  logfile?: string | Writable;
+  /** Given to the server as `-c name=value`. */
+  settings?: Readonly<Record<string, SettingValue>>;
+  /** Milliseconds to wait for readiness; default 10,000. */
+  timeout?: number;
+  /** Longest pause between readiness checks in milliseconds; default 50. */
+  delay?: number;
+  signal?: AbortSignal;
+  /** Wait until the server accepts connections (default). `false` returns once it is spawned. */
+  wait?: boolean;
+}
+
+export interface StartResult {
+  pid: number;
+  /** True when a server was already running: nothing was started. */
+  alreadyRunning: boolean;
+  /** Where the server's output goes, when it is a file. */
+  logfile: string | null;
+}
+
+export interface StopOptions {
+  /** Default `smart` for stop(); shutdown() is `fast`, kill() is `kill`. */
+  mode?: StopMode;
+  /** Milliseconds the requested mode gets before escalating (or failing); default 10,000. */
+  timeout?: number;
+  /** Escalate to the next mode when the timeout runs out (default true); false: ClusterTimeoutError. */
+  escalate?: boolean;
+  /** Milliseconds each escalation step gets; default 5,000. */
+  escalationTimeout?: number;
+  signal?: AbortSignal;
+  /** Wait until the server is gone (default). */
+  wait?: boolean;
+}
+
+export interface StopResult {
+  /** False when there was no server to stop (the call returned at once). */
+  wasRunning: boolean;
+  pid: number | null;
+  /** The mode asked for. */
+  mode: StopMode;
+  /** The mode that finally stopped the server (differs from `mode` after escalation). */
+  finalMode: StopMode;
+  /** The modes escalated to, in order (empty when the requested mode sufficed). */
+  escalations: StopMode[];
+  /** Whether the server is known to be gone (false only with `wait: false`). */
+  stopped: boolean;
+  /** The exit status, when this object started the server. */
+  exit: ServerExit | null;
+  durationMs: number;
+}
+
+export interface WaitUntilOptions {
+  timeout?: number;
+  delay?: number;
+  signal?: AbortSignal;
+}
+
+export interface ConnectionOptions {
+  /** The socket directory, or the TCP host when Unix sockets are off. */
+  host: string;
+  port: number;
+  user: string;
+  database?: string;
+  /** Set when the server listens on a Unix socket. */
+  socketDirectory?: string;
+  /** Only when this object's init() was given one. */
+  password?: string;
+}
+
+export interface ReloadResult {
+  pid: number;
+  /** Whether the report below comes from the server (false when no connection could be made). */
+  checked: boolean;
+  /** Lines of the configuration files the server could not apply (`pg_file_settings.error`). */
+  errors: Array<{ sourcefile: string | null; sourceline: number | null; name: string | null; error: string }>;
+  /** Settings changed in the files that take effect only after a restart (`pending_restart`). */
+  pendingRestart: string[];
+  /** Why the report could not be made, when `checked` is false. */
+  reason?: string;
+}
+
+const DEFAULT_TIMEOUT = 10_000;
+const DEFAULT_DELAY = 50;
+const DEFAULT_ESCALATION_TIMEOUT = 5_000;
+/** The oldest server whose postmaster.pid has the status line that readiness is read from. */
+const MIN_MAJOR = 10;
+
+/**
+ * A PostgreSQL cluster: a data directory and, while it runs, its server process. Follows
+ * py-postgresql's `postgresql.cluster.Cluster` in camelCase, with times in milliseconds.
+ * A server started by this object is its child: it is stopped on stop(), on dispose, when Node
+ * exits, and (Linux) when Node is killed. Servers started by others are controlled through
+ * the pid in `postmaster.pid`, after checking that it is that data directory's postmaster.
+ */
+export class Cluster {
+  readonly installation: ClusterInstallation;
+  readonly dataDirectory: string;
+  readonly #runAs: string | null | undefined;
+  readonly #log: ClusterLog | undefined;
+  readonly #parentDeathSignal: NodeJS.Signals | null;
+  readonly #serverLog: boolean;
+  #superuser: string | undefined;
+  #password: string | undefined;
+  #server: ServerProcess | null = null;
+  #reachable: Promise<Installation> | null = null;
+  #lastServer: ServerProcess | null = null;
+  #starting: Promise<StartResult> | null = null;
+  readonly #readyServers = new WeakSet<ServerProcess>();
+  #lastStart: { logfile?: string | Writable; settings?: Readonly<Record<string, SettingValue>> } = {};
+  /** The cluster's postgresql.conf as a mapping (py-postgresql's `Cluster.settings`). */
+  readonly settings: ClusterSettings;
+
+  constructor(installation: ClusterInstallation, dataDirectory: string, options: ClusterOptions = {}) {
+    if (installation === null || typeof installation !== 'object' || typeof installation.paths !== 'object' || !Number.isInteger(installation.versionInfo?.major)) {
+      throw expected('installation', 'an Installation (paths and versionInfo.major)', installation);
+    }
+    if (typeof dataDirectory !== 'string' || !isAbsolute(dataDirectory)) {
+      throw expected('dataDirectory', 'an absolute path', dataDirectory);
+    }
+    const { runAs, log, superuser, parentDeathSignal = 'SIGQUIT', serverLog = false } = options;
+    if (runAs !== undefined && runAs !== null && (typeof runAs !== 'string' || runAs === '')) throw expected('runAs', 'a user name or null', runAs);
+    if (log !== undefined && typeof log !== 'function') throw expected('log', 'a function', log);
+    this.installation = installation;
+    this.dataDirectory = resolve(dataDirectory);
+    this.#runAs = runAs;
+    this.#log = log;
+    this.#superuser = superuser;
+    this.#parentDeathSignal = parentDeathSignal;
+    this.#serverLog = serverLog;
+    this.settings = new ClusterSettings(this.dataDirectory, installation.versionInfo.major);
+  }
+
+  /** The program that runs the server (`postgres`), or null if the installation has none. */
+  get daemonPath(): string | null {
+    return this.installation.paths['postgres'] ?? null;
+  }
+
+  /** The server process this object started (kept after it exits, with its exit status), or null. */
+  get daemonProcess(): ServerProcess | null {
+    return this.#server ?? this.#lastServer;
+  }
+
+  /** The default server log: a file beside the data directory. */
+  get logPath(): string {
+    return `${this.dataDirectory}.log`;
+  }
+
+  /**
+   * The path to run `name` from as `user`: the installation's own, or — when that user cannot
+   * reach it (npm-installed binaries in a project under /root, say) — the same program in a
+   * copy of the installation that user can reach (see `reachableInstallation`).
+   */
+  async #programFor(name: 'initdb' | 'postgres', path: string, user: RunAsUser | null): Promise<string> {
+    if (user === null || !isRoot() || !(this.installation instanceof Installation)) return path;
+    this.#reachable ??= reachableInstallation(this.installation, user).catch((error: unknown) => {
+      this.#reachable = null;
+      throw error;
+    });
+    return (await this.#reachable).paths[name] ?? path;
+  }
+
+  /** The OS user the server programs run as (null: this process's own user). */
+  async runAsUser(): Promise<RunAsUser | null> {
+    return resolveRunAs(this.#runAs);
+  }
+
+  // ── initialization ────────────────────────────────────────────────────────────────────────
+
+  /** Whether the data directory exists and looks like a cluster: `PG_VERSION`, `postgresql.conf` and `base`. */
+  async initialized(): Promise<boolean> {
+    const [version, conf, base] = await Promise.all(
+      ['PG_VERSION', 'postgresql.conf', 'base'].map((name) => stat(join(this.dataDirectory, name)).catch(() => null)),
+    );
+    return Boolean(version?.isFile() && conf?.isFile() && base?.isDirectory());
+  }
+
+  /**
+   * Runs `initdb` on the data directory. Refuses a non-empty directory, an existing cluster
+   * (of any version) and a path inside another cluster. The password goes through a
+   * temporary file of mode 0600, removed afterwards.
+   */
+  async init(options: InitOptions = {}): Promise<void> {
+    const { password, timeout = 60_000, signal } = options;
+    validateTimeout(timeout);
+    signal?.throwIfAborted();
+    if (password !== undefined && (typeof password !== 'string' || password.includes('\n') || password.includes('\0'))) {
+      throw expected('password', 'a string without newlines', '<redacted>');
+    }
+    const initdb = this.installation.paths['initdb'] ?? null;
+    if (initdb === null || !(await isExecutable(initdb))) {
+      throw new ClusterInitializationError(
+        'INITDB_MISSING',
+        `The installation has no${initdb === null ? '' : ' executable'} initdb${initdb === null ? '' : ` at ${initdb}`}: cannot initialize ${this.dataDirectory}`,
+        { dataDirectory: this.dataDirectory, path: initdb },
+      );
+    }
+    await this.#refuseOccupied();
+    const user = await resolveRunAs(this.#runAs);
+    const args = initdbArguments(this.dataDirectory, options, this.installation.versionInfo.major);
+
+    const created: string[] = [];
+    const program = await this.#programFor('initdb', initdb, user);
+    if (user !== null && isRoot()) {
+      // initdb runs as `user`, who must be able to create the data directory: make it for them.
+      assertAccessible(program, user, 'execute');
+      for (const folder of [this.dataDirectory, options.waldir]) {
+        if (folder === undefined) continue;
+        assertAccessible(folder, user);
+        if (!(await exists(folder))) created.push(folder);
+        await ensureOwned(folder, user, { mode: 0o700 });
+      }
+    }
+    let secretFolder: string | null = null;
+    try {
+      if (password !== undefined) {
+        secretFolder = await mkdtemp(join(tmpdir(), 'pg-cluster-pw-'));
+        const pwfile = join(secretFolder, 'pwfile');
+        await writeFile(pwfile, `${password}\n`, { mode: 0o600 });
+        await chownTree(secretFolder, user);
+        if (user !== null && isRoot()) assertAccessible(pwfile, user);
+        args.push(`--pwfile=${pwfile}`);
+      }
+      const command = userCommand(program, args, user);
+      this.#emit({ type: 'init', message: `initdb ${this.dataDirectory}`, dataDirectory: this.dataDirectory, command: initdb, args });
+      const started = Date.now();
+      try {
+        await runCommand(command.file, command.args, {
+          timeout,
+          ...(signal !== undefined ? { signal } : {}),
+          ...(command.uid !== undefined ? { uid: command.uid, gid: command.gid! } : {}),
+        });
+      } catch (error) {
+        for (const folder of created) await rm(folder, { recursive: true, force: true });
+        if (error instanceof CommandError) throw new InitDBError(this.dataDirectory, initdb, args, error);
+        throw error;
+      }
+      this.#emit({ type: 'initialized', message: `initialized ${this.dataDirectory}`, dataDirectory: this.dataDirectory, durationMs: Date.now() - started });
+    } finally {
+      if (secretFolder !== null) await rm(secretFolder, { recursive: true, force: true });
+    }
+    this.#superuser = options.user ?? this.#superuser ?? user?.user;
+    this.#password = password;
+  }
+
+  async #refuseOccupied(): Promise<void> {
+    const dataDirectory = this.dataDirectory;
+    const entries = await readdir(dataDirectory).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return null;
+      if (error.code === 'ENOTDIR') {
+        throw new ClusterInitializationError('DATA_DIRECTORY_NOT_EMPTY', `${dataDirectory} exists and is not a directory`, { dataDirectory, path: dataDirectory });
+      }
+      throw error;
+    });
+    if (entries !== null && entries.includes('PG_VERSION')) {
+      const version = (await readFile(join(dataDirectory, 'PG_VERSION'), 'utf8').catch(() => '?')).trim();
+      const mine = String(this.installation.versionInfo.major);
+      throw new ClusterInitializationError(
+        'ALREADY_INITIALIZED',
+        `${dataDirectory} already holds a PostgreSQL ${version} cluster${version === mine ? '' : ` (this installation is ${mine})`}`,
+        { dataDirectory, path: join(dataDirectory, 'PG_VERSION') },
+      );
+    }
+    if (entries !== null && entries.length > 0) {
+      throw new ClusterInitializationError('DATA_DIRECTORY_NOT_EMPTY', `${dataDirectory} is not empty (${entries.length} entries); initdb needs an empty or missing directory`, {
+        dataDirectory,
+        path: dataDirectory,
+      });
+    }
+    for (let folder = dirname(dataDirectory); ; folder = dirname(folder)) {
+      if (await exists(join(folder, 'PG_VERSION')) && (await exists(join(folder, 'global', 'pg_control')))) {
+        throw new ClusterInitializationError('INSIDE_ANOTHER_CLUSTER', `${dataDirectory} is inside the data directory of another cluster, ${folder}`, {
+          dataDirectory,
+          path: folder,
+        });
+      }
+      if (dirname(folder) === folder) break;
+    }
+  }
+
+  // ── state ─────────────────────────────────────────────────────────────────────────────────
+
+  /** The running postmaster: ours while it lives, else the one named by postmaster.pid (checked). */
+  async #target(): Promise<{ pid: number; server: ServerProcess | null } | null> {
+    const server = this.#server;
+    if (server !== null && !server.hasExited) return { pid: server.pid, server };
+    const lock = await readPostmasterPid(this.dataDirectory);
+    if (lock !== null && isPostmasterOf(lock.pid, this.dataDirectory)) return { pid: lock.pid, server: null };
+    return null;
+  }
+
+  /** The server's pid, or null when no server is running. */
+  async pid(): Promise<number | null> {
+    return (await this.#target())?.pid ?? null;
+  }
+
+  /** Whether a server process is running for this data directory (ready or not). */
+  async running(): Promise<boolean> {
+    return (await this.#target()) !== null;
+  }
+
+  /**
+   * true: accepting connections (status `ready`: a primary, or a hot standby); false: starting,
+   * stopping, or in recovery and not accepting (status `standby`: a standby with hot_standby off);
+   * null: not running.
+   */
+  async readyForConnections(): Promise<boolean | null> {
+    const target = await this.#target();
+    if (target === null) return null;
+    const lock = await readPostmasterPid(this.dataDirectory);
+    if (lock === null || lock.pid !== target.pid) return false;
+    return lock.status === 'ready';
+  }
+
+  /** The lock file of the running server, or null. */
+  async postmaster(): Promise<PostmasterPid | null> {
+    const target = await this.#target();
+    if (target === null) return null;
+    const lock = await readPostmasterPid(this.dataDirectory);
+    return lock !== null && lock.pid === target.pid ? lock : null;
+  }
+
+  // ── start ─────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Starts `postgres` as a child of this process unless a server already runs for this data
+   * directory (then a no-op with `alreadyRunning: true`). Waits until it accepts connections
+   * unless `wait: false`. On failure the child is gone and the error carries the log tail.
+   */
+  async start(options: StartOptions = {}): Promise<StartResult> {
+    if (this.#starting !== null) return this.#starting;
+    this.#starting = this.#start(options);
+    try {
+      return await this.#starting;
+    } finally {
+      this.#starting = null;
+    }
+  }
+
+  async #start(options: StartOptions): Promise<StartResult> {
+    const { logfile = this.logPath, settings = {}, timeout = DEFAULT_TIMEOUT, delay = DEFAULT_DELAY, signal, wait = true } = options;
+    validateTimeout(timeout);
+    if (settings === null || typeof settings !== 'object') throw expected('settings', 'an object of setting names to values', settings);
+    if (typeof logfile !== 'string' && (logfile === null || typeof (logfile as Writable).write !== 'function')) {
+      throw expected('logfile', 'a file path or a writable stream', logfile);
+    }
+    settingsArguments(settings); // validates names and values before anything happens
+    signal?.throwIfAborted();
+    const major = this.installation.versionInfo.major;
+    if (major < MIN_MAJOR) {
+      // Readiness is read from the status line of postmaster.pid, which older servers do not write.
+      throw new ClusterStartupError('UNSUPPORTED_VERSION', `PostgreSQL ${major} cannot be started by pg-cluster: it needs ${MIN_MAJOR} or newer`, {
+        dataDirectory: this.dataDirectory,
+      });
+    }
+    this.#lastStart = { logfile, settings };
+
+    const running = await this.#target();
+    if (running !== null) {
+      if (wait) await this.waitUntilStarted({ timeout, delay, ...(signal !== undefined ? { signal } : {}) });
+      return { pid: running.pid, alreadyRunning: true, logfile: running.server?.logPath ?? null };
+    }
+    const postgres = this.daemonPath;
+    if (postgres === null) {
+      throw new ClusterStartupError('PROGRAM_MISSING', `The installation has no postgres program: cannot start ${this.dataDirectory}`, {
+        dataDirectory: this.dataDirectory,
+      });
+    }
+    if (!(await this.initialized())) {
+      throw new ClusterStartupError('NOT_INITIALIZED', `${this.dataDirectory} is not a PostgreSQL data directory (no PG_VERSION, postgresql.conf or base); run init() first`, {
+        dataDirectory: this.dataDirectory,
+      });
+    }
+    const user = await resolveRunAs(this.#runAs);
+    const program = await this.#programFor('postgres', postgres, user);
+    if (user !== null && isRoot()) {
+      assertAccessible(program, user, 'execute');
+      assertAccessible(this.dataDirectory, user);
+    }
+    if (user !== null && isRoot()) await this.#prepareSocketDirectories(settings, user);
+    await this.#clearCrashRemains();
+
+    const server = await ServerProcess.spawn({
+      postgres: program,
+      dataDirectory: this.dataDirectory,
+      settings: { lc_messages: 'C', ...settings },
+      user,
+      logfile,
+      parentDeathSignal: this.#parentDeathSignal,
+      ...(this.#serverLog && this.#log !== undefined
+        ? { onOutputLine: (line: string) => this.#emit({ type: 'server-log', message: line, dataDirectory: this.dataDirectory, line }) }
+        : {}),
+    }).catch((error: unknown) => {
+      if (error instanceof CommandError) {
+        throw new ClusterStartupError('PROGRAM_MISSING', `Could not run ${postgres}: ${error.message}`, {
+          dataDirectory: this.dataDirectory,
+          command: postgres,
+          cause: error,
+        });
+      }
+      const code = (error as NodeJS.ErrnoException).code;
+      if (typeof logfile === 'string' && (code === 'EACCES' || code === 'ENOENT' || code === 'EROFS' || code === 'EISDIR')) {
+        throw new ClusterStartupError('PERMISSIONS', `Cannot open the server log ${logfile} (${code}); pass another \`logfile\``, {
+          dataDirectory: this.dataDirectory,
+          logfile,
+          cause: error,
+        });
+      }
+      throw error;
+    });
+    this.#server = server;
+    this.#lastServer = server;
+    const spawnedAt = Date.now();
+    void server.exited.then((exit) => {
+      this.#emit({ type: 'exit', message: `server ${server.pid} exited`, dataDirectory: this.dataDirectory, pid: server.pid, exitCode: exit.exitCode, signal: exit.signal });
+    });
+    this.#emit({
+      type: 'spawn',
+      message: `started postgres (pid ${server.pid}) for ${this.dataDirectory}`,
+      dataDirectory: this.dataDirectory,
+      pid: server.pid,
+      command: server.file,
+      args: server.args,
+      logfile: server.logPath,
+    });
+    if (wait) {
+      try {
+        await this.waitUntilStarted({ timeout, delay, ...(signal !== undefined ? { signal } : {}) });
+      } catch (error) {
+        // A start that did not succeed leaves nothing behind.
+        if (!server.hasExited) {
+          server.signal('SIGQUIT');
+          await waitForExit(server.pid, server, { timeout: DEFAULT_ESCALATION_TIMEOUT });
+          if (!server.hasExited) server.signal('SIGKILL');
+        }
+        this.#server = null;
+        throw error;
+      }
+      this.#emit({ type: 'ready', message: `server ${server.pid} is ready`, dataDirectory: this.dataDirectory, pid: server.pid, durationMs: Date.now() - spawnedAt });
+    }
+    return { pid: server.pid, alreadyRunning: false, logfile: server.logPath };
+  }
+
+  /**
+   * As root, the socket directories (from `settings`, else from the configuration files) must be
+   * writable by the server's user: a missing one is created for that user, and one this process
+   * owns (made by the caller as root) is handed over. A directory someone else owns is left
+   * alone (the server then says PERMISSIONS), and so is one the user can already write (/tmp).
+   */
+  async #prepareSocketDirectories(settings: Readonly<Record<string, SettingValue>>, user: RunAsUser): Promise<void> {
+    let value = settings['unix_socket_directories'];
+    if (value === undefined) {
+      value = (await this.settings.effective().catch(() => null))?.settings.get('unix_socket_directories')?.value ?? undefined;
+    }
+    if (typeof value !== 'string' || value.trim() === '') return;
+    for (const folder of value.split(',').map((item) => item.trim().replace(/^'|'$/g, ''))) {
+      if (!isAbsolute(folder) || canCreateIn(folder, user)) continue;
+      const stats = await stat(folder).catch(() => null);
+      if (stats !== null && stats.uid !== process.getuid?.()) continue;
+      assertAccessible(folder, user);
+      await ensureOwned(folder, user, { mode: 0o755 });
+    }
+  }
+
+  /**
+   * What a crash leaves behind, handled before a start: a lock file whose process is gone (or is
+   * a zombie, or another program) is removed, as the server would (it cannot see through a
+   * zombie); children of a dead postmaster still working in the data directory are asked to quit
+   * (SIGQUIT, then SIGKILL), as the server's own hint says, since they hold its shared memory.
+   */
+  async #clearCrashRemains(): Promise<void> {
+    const lock = await readPostmasterPid(this.dataDirectory);
+    if (lock !== null && !isPostmasterOf(lock.pid, this.dataDirectory)) {
+      await unlink(join(this.dataDirectory, 'postmaster.pid')).catch(() => undefined);
+    }
+    const orphans = findServerOrphans(this.dataDirectory);
+    if (orphans.length > 0) await stopOrphans(orphans, DEFAULT_ESCALATION_TIMEOUT);
+  }
+
+  /**
+   * Waits until the server has started: it accepts connections (`ready`) or, as pg_ctl counts it,
+   * it is a standby with hot_standby off, up for good but never accepting (`standby`; then
+   * readyForConnections() stays false). Raises ClusterNotRunningError (no server),
+   * ClusterStartupError (it exited meanwhile; `code` says why, `logTail` shows it) or
+   * ClusterTimeoutError.
+   */
+  async waitUntilStarted(options: WaitUntilOptions = {}): Promise<void> {
+    const { timeout = DEFAULT_TIMEOUT, delay = DEFAULT_DELAY, signal } = options;
+    validateTimeout(timeout);
+    const server = this.#server;
+    const outcome = await waitForReady(this.dataDirectory, server, { timeout, delay, ...(signal !== undefined ? { signal } : {}) });
+    switch (outcome.outcome) {
+      case 'ready':
+        if (server !== null) this.#readyServers.add(server);
+        return;
+      case 'aborted':
+        throw outcome.reason;
+      case 'not-running':
+        throw new ClusterNotRunningError(this.dataDirectory, 'wait until started');
+      case 'exited': {
+        this.#server = null;
+        // A server that had been ready and has since stopped (or crashed) is not running; only
+        // one that died before it was ever ready failed to start.
+        if (server !== null && this.#readyServers.has(server)) throw new ClusterNotRunningError(this.dataDirectory, 'wait until started');
+        const output = server === null ? '' : await server.outputTail();
+        const tail = lastLines(output);
+        const code = classifyStartupFailure(output);
+        const exit = outcome.exit;
+        throw new ClusterStartupError(
+          code,
+          `The server for ${this.dataDirectory} exited while starting (${describeExit(exit)}; ${code})${tail === '' ? '' : `:\n${tail}`}`,
+          {
+            dataDirectory: this.dataDirectory,
+            exitCode: exit?.exitCode ?? null,
+            signal: exit?.signal ?? null,
+            pid: server?.pid ?? null,
+            command: server?.file ?? null,
+            args: server?.args ?? [],
+            logTail: tail,
+            logfile: server?.logPath ?? null,
+          },
+        );
+      }
+      case 'timeout':
+        throw new ClusterTimeoutError({
+          dataDirectory: this.dataDirectory,
+          operation: 'start',
+          timeout,
+          pid: server?.pid ?? outcome.postmaster?.pid ?? null,
+          status: outcome.postmaster?.status ?? null,
+          logTail: server === null ? '' : lastLines(await server.outputTail()),
+        });
+    }
+  }
+
+  // ── stop ──────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Stops the server: `smart` (default; waits for clients to leave), `fast`, `immediate` or
+   * `kill`. When the mode's timeout runs out it escalates (smart → fast → immediate → kill)
+   * and says so in the result, so it never hangs. A server that is not running: returns at once.
+   */
+  async stop(options: StopOptions = {}): Promise<StopResult> {
+    const { mode = 'smart', timeout = DEFAULT_TIMEOUT, escalate = true, escalationTimeout = DEFAULT_ESCALATION_TIMEOUT, signal, wait = true } = options;
+    if (!isStopMode(mode)) throw expected('mode', "'smart', 'fast', 'immediate' or 'kill'", mode);
+    validateTimeout(timeout);
+    validateTimeout(escalationTimeout, 'escalationTimeout');
+    // An aborted signal stops nothing: the server is not asked to shut down.
+    signal?.throwIfAborted();
+    const started = Date.now();
+    const target = await this.#target();
+    if (target === null) {
+      this.#server = null;
+      return { wasRunning: false, pid: null, mode, finalMode: mode, escalations: [], stopped: true, exit: null, durationMs: Date.now() - started };
+    }
+    const { pid, server } = target;
+    let current: StopMode = mode;
+    const escalations: StopMode[] = [];
+    // SIGKILL gives the postmaster no chance to stop its children: remember them to do it ourselves.
+    let children = current === 'kill' ? childPids(pid) : [];
+    this.#signal(pid, server, stopSignals[current]);
+    if (!wait) {
+      return { wasRunning: true, pid, mode, finalMode: mode, escalations, stopped: false, exit: null, durationMs: Date.now() - started };
+    }
+    let budget = timeout;
+    for (;;) {
+      const outcome = await waitForExit(pid, server, { timeout: budget, ...(signal !== undefined ? { signal } : {}) });
+      if (outcome.outcome === 'aborted') throw outcome.reason;
+      if (outcome.outcome === 'stopped') break;
+      const next = escalate ? nextStopMode(current) : null;
+      if (next === null) {
+        throw new ClusterTimeoutError({ dataDirectory: this.dataDirectory, operation: 'stop', timeout: budget, pid, status: (await readPostmasterPid(this.dataDirectory))?.status ?? null });
+      }
+      this.#emit({ type: 'escalate', message: `server ${pid} did not stop in ${current} mode within ${budget} ms: ${next}`, dataDirectory: this.dataDirectory, pid, from: current, to: next });
+      escalations.push(next);
+      current = next;
+      budget = escalationTimeout;
+      if (current === 'kill') children = childPids(pid);
+      this.#signal(pid, server, stopSignals[current]);
+    }
+    if (children.length > 0) await stopOrphans(children, escalationTimeout);
+    const exit = server === null ? null : await server.exitWithin(1_000);
+    if (server !== null && this.#server === server) this.#server = null;
+    this.#emit({ type: 'stop', message: `server ${pid} stopped (${current})`, dataDirectory: this.dataDirectory, pid, durationMs: Date.now() - started });
+    return { wasRunning: true, pid, mode, finalMode: current, escalations, stopped: true, exit, durationMs: Date.now() - started };
+  }
+
+  /** Fast shutdown: closes client connections, then stops cleanly (SIGINT). */
+  async shutdown(options: Omit<StopOptions, 'mode'> = {}): Promise<StopResult> {
+    return this.stop({ ...options, mode: 'fast' });
+  }
+
+  /**
+   * SIGKILL to the postmaster, as py-postgresql documents: no shutdown at all. Its children
+   * notice the postmaster is gone and exit; the next start runs crash recovery. Waits until the
+   * postmaster is gone.
+   */
+  async kill(options: Omit<StopOptions, 'mode' | 'escalate'> = {}): Promise<StopResult> {
+    return this.stop({ ...options, mode: 'kill', escalate: false });
+  }
+
+  /** Waits until no server runs for this data directory; ClusterTimeoutError when the time runs out. */
+  async waitUntilStopped(options: WaitUntilOptions = {}): Promise<void> {
+    const { timeout = DEFAULT_TIMEOUT, delay: pause = DEFAULT_DELAY, signal } = options;
+    validateTimeout(timeout);
+    const target = await this.#target();
+    if (target === null) return;
+    const outcome = await waitForExit(target.pid, target.server, { timeout, delay: pause, ...(signal !== undefined ? { signal } : {}) });
+    if (outcome.outcome === 'aborted') throw outcome.reason;
+    if (outcome.outcome === 'timeout') {
+      throw new ClusterTimeoutError({ dataDirectory: this.dataDirectory, operation: 'stop', timeout, pid: target.pid, status: (await readPostmasterPid(this.dataDirectory))?.status ?? null });
+    }
+    if (target.server !== null && this.#server === target.server) this.#server = null;
+  }
+
+  /** Stops (smart, escalating) and starts again with `logfile` and `settings` (default: those of the last start). */
+  async restart(options: StartOptions & { mode?: StopMode } = {}): Promise<StartResult> {
+    const { mode = 'smart', timeout = DEFAULT_TIMEOUT, signal } = options;
+    await this.stop({ mode, timeout, ...(signal !== undefined ? { signal } : {}) });
+    return this.start({
+      ...this.#lastStart,
+      ...options,
+    });
+  }
+
+  /** Stops what this object started (fast), so `await using cluster = …` leaves nothing running. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    const server = this.#server;
+    if (server !== null && !server.hasExited) await this.stop({ mode: 'fast' });
+  }
+
+  #signal(pid: number, server: ServerProcess | null, signal: NodeJS.Signals): void {
+    this.#emit({ type: 'signal', message: `${signal} to server ${pid}`, dataDirectory: this.dataDirectory, pid, signal });
+    if (server !== null && server.pid === pid) {
+      server.signal(signal);
+      return;
+    }
+    try {
+      process.kill(pid, signal);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ESRCH') return;
+      if (code === 'EPERM') {
+        throw new RunAsError(
+          'RUN_AS_NOT_PERMITTED',
+          `Cannot send ${signal} to the server of ${this.dataDirectory} (pid ${pid}): it belongs to another OS user. Run as that user or as root.`,
+          { path: this.dataDirectory, cause: error },
+        );
+      }
+      throw error;
+    }
+  }
+
+  // ── reload, drop, information ─────────────────────────────────────────────────────────────
+
+  /**
+   * SIGHUP: the server rereads its configuration files. Where a connection can be made
+   * (connectionOptions()), the result reports lines the server refused and settings that need a
+   * restart. ClusterNotRunningError when no server runs.
+   */
+  async reload(options: { timeout?: number } = {}): Promise<ReloadResult> {
+    const target = await this.#target();
+    if (target === null) throw new ClusterNotRunningError(this.dataDirectory, 'reload');
+    this.#emit({ type: 'reload', message: `reload server ${target.pid}`, dataDirectory: this.dataDirectory, pid: target.pid });
+    const connection = await this.connectionOptions().catch(() => null);
+    return reloadAndReport(connection, target.pid, () => this.#signal(target.pid, target.server, 'SIGHUP'), options);
+  }
+
+  /** Stops the server if it runs (fast, escalating) and removes the data directory, a separate WAL directory and the default log file. */
+  async drop(options: { timeout?: number; escalationTimeout?: number; signal?: AbortSignal } = {}): Promise<void> {
+    // Only a data directory (or an empty or missing folder) is removed: a Cluster pointed at the
+    // wrong path, say a home folder, must not take it with it.
+    const contents = await readdir(this.dataDirectory).catch(() => null);
+    if (contents !== null && contents.length > 0 && !contents.includes('PG_VERSION')) {
+      const marker = join(this.dataDirectory, 'PG_VERSION');
+      throw new ClusterNotInitializedError(
+        this.dataDirectory,
+        marker,
+        null,
+        `Refusing to drop ${this.dataDirectory}: it holds files but no PG_VERSION, so it is not a PostgreSQL data directory`,
+      );
+    }
+    await this.stop({ mode: 'fast', ...options });
+    options.signal?.throwIfAborted();
+    const wal = join(this.dataDirectory, 'pg_wal');
+    const walTarget = await lstat(wal)
+      .then(async (stats) => (stats.isSymbolicLink() ? resolve(this.dataDirectory, await readlink(wal)) : null))
+      .catch(() => null);
+    await rm(this.dataDirectory, { recursive: true, force: true });
+    if (walTarget !== null) await rm(walTarget, { recursive: true, force: true });
+    await rm(this.logPath, { force: true });
+    this.#emit({ type: 'drop', message: `dropped ${this.dataDirectory}`, dataDirectory: this.dataDirectory });
+  }
+
+  /** The pg_hba.conf the server reads: the `hba_file` setting, by default `<dataDirectory>/pg_hba.conf`. */
+  async hbaFile(): Promise<string> {
+    return this.settings.pathSetting('hba_file', 'pg_hba.conf', this.dataDirectory);
+  }
+
+  /** pg_hba.conf in the lossless editor; `save()` keeps the file's owner and mode. Call reload() after. */
+  async hba(): Promise<HbaFile> {
+    const path = await this.hbaFile();
+    return HbaFile.load(path).catch((error: unknown) => {
+      throw missingFileError(this.dataDirectory, path, error);
+    });
+  }
+
+  /** `pg_controldata`, parsed. MissingProgramError where the installation has none (the npm binaries). */
+  async controlData(options: { timeout?: number; signal?: AbortSignal } = {}): Promise<ControlData> {
+    return readControlData(this.installation.paths['pg_controldata'] ?? null, this.dataDirectory, {
+      bindir: this.installation.paths['bindir'] ?? null,
+      ...options,
+    });
+  }
+
+  /**
+   * How to reach the running server, from its `postmaster.pid`: the socket directory (or the TCP
+   * host when Unix sockets are off), the port and the superuser. ClusterNotRunningError when none runs.
+   */
+  async connectionOptions(): Promise<ConnectionOptions> {
+    const lock = await this.postmaster();
+    if (lock === null) throw new ClusterNotRunningError(this.dataDirectory, 'connect');
+    const user = this.#superuser ?? (await resolveRunAs(this.#runAs))?.user ?? currentUserName();
+    const tcpHost = lock.listenAddresses === null ? null : lock.listenAddresses === '*' || lock.listenAddresses === '0.0.0.0' ? 'localhost' : lock.listenAddresses === '::' ? '::1' : lock.listenAddresses;
+    const host = lock.socketDirectory ?? tcpHost;
+    if (host === null) throw new ClusterNotRunningError(this.dataDirectory, 'connect (the server listens on neither a socket nor TCP)');
+    return {
+      host,
+      port: lock.port,
+      user,
+      database: 'postgres',
+      ...(lock.socketDirectory !== null ? { socketDirectory: lock.socketDirectory } : {}),
+      ...(this.#password !== undefined ? { password: this.#password } : {}),
+    };
+  }
+
+  #emit(event: ClusterEvent): void {
+    if (this.#log === undefined) return;
+    try {
+      this.#log(event);
+    } catch {
+      // A failing log callback must not break the lifecycle.
+    }
+  }
+}
+
+/**
+ * The children of a postmaster killed with SIGKILL notice its death, but not always at once (an
+ * autovacuum launcher of PostgreSQL 13 was seen to linger for 20 s), and while they live they hold
+ * the shared memory that the next start needs. Ask them to quit the way the postmaster would
+ * (SIGQUIT), then SIGKILL whatever is left after `timeout`.
+ */
+async function stopOrphans(pids: number[], timeout: number): Promise<void> {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGQUIT');
+    } catch {
+      // gone already
+    }
+  }
+  for (const pid of pids) {
+    const outcome = await waitForExit(pid, null, { timeout });
+    if (outcome.outcome !== 'stopped') {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+}
+
+function validateTimeout(value: unknown, name = 'timeout'): void {
+  if (!(typeof value === 'number' && value >= 0 && !Number.isNaN(value))) throw expected(name, 'a non-negative number', value);
+}
+
+function describeExit(exit: ServerExit | null): string {
+  if (exit === null) return 'exit status unknown';
+  return exit.signal !== null ? `killed by ${exit.signal}` : `exit code ${exit.exitCode}`;
+}
+
+async function isExecutable(path: string): Promise<boolean> {
+  return access(path, fsConstants.X_OK).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+function currentUserName(): string {
+  return userInfo().username;
+}

@@ -1,0 +1,69 @@
+import { expected } from '../errors.js';
+
+/** Options of Cluster.init, mapped to initdb's. */
+export interface InitOptions {
+  /** `-U`: the superuser's name. Default: the OS user initdb runs as. */
+  user?: string;
+  /** Goes through `--pwfile` (a temporary file of mode 0600, removed afterwards), never argv. */
+  password?: string;
+  /** `-E`, e.g. `utf-8` or `UTF8`. */
+  encoding?: string;
+  /** `--locale`. */
+  locale?: string;
+  lcCollate?: string;
+  lcCtype?: string;
+  /** `--auth-local`, e.g. `trust`, `peer`, `scram-sha-256`. */
+  authLocal?: string;
+  /** `--auth-host`. */
+  authHost?: string;
+  /** `--data-checksums` when true; `--no-data-checksums` when false on PostgreSQL 18+ (where they are on by default). */
+  dataChecksums?: boolean;
+  /** `--wal-segsize`, in megabytes (a power of two from 1 to 1024). */
+  walSegsize?: number;
+  /** `--waldir`: an absolute path for the WAL, outside the data directory. */
+  waldir?: string;
+  /** `--no-sync`: faster, not crash safe (tests). */
+  noSync?: boolean;
+  /** More initdb arguments, as given. */
+  extraArgs?: readonly string[];
+  /** Milliseconds; default 60,000 (initdb takes about a second). */
+  timeout?: number;
+  signal?: AbortSignal;
+}
+
+const textOptions = ['user', 'encoding', 'locale', 'lcCollate', 'lcCtype', 'authLocal', 'authHost', 'waldir'] as const;
+
+/** initdb's arguments for `options` (without the password file, which the caller adds). */
+export function initdbArguments(dataDirectory: string, options: InitOptions, major: number): string[] {
+  for (const name of textOptions) {
+    const value = options[name];
+    if (value !== undefined && (typeof value !== 'string' || value === '' || value.includes('\0'))) {
+      throw expected(name, 'a non-empty string', value);
+    }
+  }
+  const { user, encoding, locale, lcCollate, lcCtype, authLocal, authHost, dataChecksums, walSegsize, waldir, noSync, extraArgs = [] } = options;
+  if (dataChecksums !== undefined && typeof dataChecksums !== 'boolean') throw expected('dataChecksums', 'a boolean', dataChecksums);
+  if (noSync !== undefined && typeof noSync !== 'boolean') throw expected('noSync', 'a boolean', noSync);
+  if (walSegsize !== undefined && !(Number.isInteger(walSegsize) && walSegsize >= 1 && walSegsize <= 1024 && (walSegsize & (walSegsize - 1)) === 0)) {
+    throw expected('walSegsize', 'a power of two from 1 to 1024 (megabytes)', walSegsize);
+  }
+  if (waldir !== undefined && !waldir.startsWith('/')) throw expected('waldir', 'an absolute path', waldir);
+  if (!Array.isArray(extraArgs) || extraArgs.some((arg) => typeof arg !== 'string')) throw expected('extraArgs', 'an array of strings', extraArgs);
+
+  const args = ['-D', dataDirectory];
+  if (user !== undefined) args.push('-U', user);
+  if (encoding !== undefined) args.push('-E', encoding);
+  if (locale !== undefined) args.push(`--locale=${locale}`);
+  if (lcCollate !== undefined) args.push(`--lc-collate=${lcCollate}`);
+  if (lcCtype !== undefined) args.push(`--lc-ctype=${lcCtype}`);
+  if (authLocal !== undefined) args.push(`--auth-local=${authLocal}`);
+  if (authHost !== undefined) args.push(`--auth-host=${authHost}`);
+  if (dataChecksums === true) args.push('--data-checksums');
+  if (dataChecksums === false && major >= 18) args.push('--no-data-checksums');
+  if (walSegsize !== undefined) args.push(`--wal-segsize=${walSegsize}`);
+  if (waldir !== undefined) args.push(`--waldir=${waldir}`);
+  if (noSync === true) args.push('--no-sync');
+  if (major >= 14) args.push('--no-instructions');
+  args.push(...extraArgs);
+  return args;
+}

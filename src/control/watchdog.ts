@@ -1,0 +1,38 @@
+import { spawn } from 'node:child_process';
+
+/** A process that signals a server when the Node process that started it disappears. */
+export interface Watchdog {
+  readonly pid: number | undefined;
+  /** Ends the watchdog (call it once the server has exited: its pid could be reused). */
+  stop(): void;
+}
+
+/**
+ * The portable stand-in for Linux's parent-death signal (macOS has no setpriv, and some images
+ * lack util-linux): a tiny `sh` that blocks reading a pipe from this process. When this process
+ * dies, even by SIGKILL, the kernel closes the pipe, `read` returns, and the shell sends
+ * `signal` to `pid`. It runs in its own process group, so a Ctrl-C aimed at the terminal's
+ * foreground group does not take it down first; it holds no reference on Node's event loop.
+ */
+export function startWatchdog(pid: number, signal: NodeJS.Signals = 'SIGQUIT'): Watchdog {
+  if (!Number.isInteger(pid) || pid <= 0) throw new RangeError(`not a pid: ${pid}`);
+  const name = signal.replace(/^SIG/, '');
+  const child = spawn('/bin/sh', ['-c', `read _ignored; kill -s ${name} ${pid} 2>/dev/null`], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+    detached: true,
+  });
+  child.on('error', () => undefined); // no /bin/sh: nothing more we can do; the exit cleanup remains
+  child.stdin?.on('error', () => undefined);
+  child.unref();
+  (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  return {
+    pid: child.pid,
+    stop() {
+      try {
+        child.kill('SIGKILL');
+      } catch {
+        // already gone
+      }
+    },
+  };
+}

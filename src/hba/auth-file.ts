@@ -1,0 +1,166 @@
+// What HbaFile and IdentFile share: the document read from text, the file it came from and
+// saving it back, the views that do not depend on what an item is (diagnostics, includes,
+// length), and the way an item is checked and inserted. Each subclass says how to read, check and
+// write its own items.
+import { AuthDocument, type Entry } from './auth-document.js';
+import { type AuthFileState, readAuthFile, writeAuthFile } from './auth-file-io.js';
+import { LATEST_MAJOR, type LexedLine } from './auth-lexer.js';
+import type { Layout } from './hba-format.js';
+import type { HbaDiagnostic, HbaInclude } from './hba-rule.js';
+
+/** How one logical line reads: nothing (blank or comment), an item, an include directive, or an error. */
+export type AuthRecord<T> =
+  | { kind: 'empty'; hasComment: boolean }
+  | { kind: 'item'; item: T }
+  | { kind: 'include'; directive: 'include' | 'include_if_exists' | 'include_dir'; path: string }
+  | { kind: 'invalid'; message: string; offset: number };
+
+/** Where an item sits in the file: its line, its text and the comment lines attached above it. */
+export interface ItemPlace {
+  line: number;
+  raw: string;
+  comments: string[];
+}
+
+export abstract class AuthFile<T, Input extends { raw?: string }, Read> {
+  readonly path: string | undefined;
+  readonly major: number;
+  protected readonly doc: AuthDocument<T>;
+  private fileState: AuthFileState | undefined;
+
+  protected constructor(
+    text: string,
+    options: { path?: string | undefined; major?: number | undefined },
+    fileState: AuthFileState | undefined,
+    private readonly diagnosticCode: HbaDiagnostic['code'],
+    read: (lexed: LexedLine, major: number) => AuthRecord<T>,
+  ) {
+    this.path = options.path;
+    this.major = options.major ?? LATEST_MAJOR;
+    this.fileState = fileState;
+    const major = this.major;
+    this.doc = new AuthDocument<T>(text, major, (lexed) => {
+      const record = read(lexed, major);
+      switch (record.kind) {
+        case 'empty':
+          return { kind: record.hasComment ? 'comment' : 'blank' };
+        case 'item':
+          return { kind: 'item', item: record.item };
+        case 'include':
+          return { kind: 'include', include: { kind: record.directive, path: record.path } };
+        case 'invalid':
+          return { kind: 'invalid', error: { message: record.message, column: record.offset } };
+      }
+    });
+  }
+
+  /** Reads a file, remembering what it held so that `save()` can refuse to overwrite someone else's edit. */
+  protected static async readFile(path: string): Promise<{ text: string; fileState: AuthFileState }> {
+    const { text, snapshot, encoding } = await readAuthFile(path);
+    return { text, fileState: { snapshot, encoding } };
+  }
+
+  /**
+   * Writes the file atomically (temporary file, fsync, rename), keeping its owner and mode. Throws
+   * AuthFileChangedError when the file was loaded and has changed on disk since.
+   */
+  async save(path: string | undefined = this.path): Promise<void> {
+    this.fileState = await writeAuthFile(path, this.toString(), this.fileState);
+  }
+
+  toString(): string {
+    return this.doc.toString();
+  }
+
+  /** Lines the server would reject, with its own message for each. */
+  get diagnostics(): HbaDiagnostic[] {
+    return this.doc.entries.flatMap((entry, i) =>
+      entry.kind === 'invalid' && entry.error
+        ? [{ code: this.diagnosticCode, line: this.doc.lineOf(i), column: entry.error.column, message: entry.error.message, raw: entry.text }]
+        : [],
+    );
+  }
+
+  /** `include`, `include_if_exists` and `include_dir` directives (PostgreSQL 16+), in file order. */
+  get includes(): HbaInclude[] {
+    return this.doc.entries.flatMap((entry, i) =>
+      entry.kind === 'include' && entry.include ? [{ ...entry.include, line: this.doc.lineOf(i), raw: entry.text }] : [],
+    );
+  }
+
+  get length(): number {
+    return this.doc.itemIndexes().length;
+  }
+
+  /** The item at an entry position, as a copy with its place in the file. */
+  protected abstract itemAt(entryIndex: number): Read;
+  /** Checks an input item; throws the file's typed error, changing nothing. */
+  protected abstract normalizeInput(input: Input): { item: T; comments: string[] };
+  /** The text of a new item in the columns of `layout`. */
+  protected abstract render(item: T, layout: Layout): string;
+  /** The layout of the items nearest to entry position `at`. */
+  protected abstract layoutNear(at: number): Layout;
+  /** Whether the item read back from our text is the one we meant. */
+  protected abstract isSameItem(read: T, wanted: T): boolean;
+  /** The file's typed error for an input it refuses. */
+  protected abstract invalidInput(input: Input, reason: string): Error;
+
+  protected placeOf(entryIndex: number): ItemPlace {
+    const entry = this.doc.entries[entryIndex]!;
+    const start = this.doc.commentBlockStart(entryIndex);
+    return {
+      line: this.doc.lineOf(entryIndex),
+      raw: entry.text,
+      comments: this.doc.entries.slice(start, entryIndex).map((e) => e.text),
+    };
+  }
+
+  /** Inserts an item (after its comment lines) before entry position `at`; reuses its raw text when that still says the same. */
+  protected insertAt(at: number, input: Input): Read {
+    const { item, comments } = this.normalizeInput(input);
+    let entry: Entry<T> | undefined;
+    if (input.raw !== undefined) {
+      try {
+        entry = this.checkedEntry(input.raw, item, input);
+      } catch {
+        entry = undefined; // the raw text says something else now: format the item afresh
+      }
+    }
+    entry ??= this.checkedEntry(this.render(item, this.layoutNear(at)), item, input);
+    const added = comments.map((c) => this.doc.entryFor(c));
+    this.doc.insertEntries(at, [...added, entry]);
+    return this.itemAt(at + added.length);
+  }
+
+  /**
+   * Replaces the item at entry position `at` by `text`, keeping the old line's trailing comment.
+   * When the item is the one the line already holds, the line stays as it is.
+   */
+  protected replaceAt(at: number, text: string, item: T, input: Input): Read {
+    const old = this.doc.entries[at]!;
+    if (this.isSameItem(old.item!, item)) return this.itemAt(at);
+    const lexed = old.lexed!;
+    if (lexed.commentStart !== -1) {
+      const lastField = lexed.fields[lexed.fields.length - 1]!;
+      const gap = lexed.content.slice(lastField.end, lexed.commentStart);
+      text += (gap === '' ? ' ' : gap) + lexed.content.slice(lexed.commentStart);
+    }
+    this.doc.replaceEntry(at, this.checkedEntry(text, item, input));
+    return this.itemAt(at);
+  }
+
+  /** Builds the entry for `text` and makes sure the server would read exactly `item` from it. */
+  private checkedEntry(text: string, item: T, input: Input): Entry<T> {
+    let entry: Entry<T>;
+    try {
+      entry = this.doc.entryFor(text);
+    } catch {
+      throw this.invalidInput(input, 'it does not fit on one line');
+    }
+    if (entry.kind === 'invalid') throw this.invalidInput(input, entry.error!.message);
+    if (entry.kind !== 'item' || !this.isSameItem(entry.item!, item)) {
+      throw this.invalidInput(input, `it would be read back differently: ${text}`);
+    }
+    return entry;
+  }
+}

@@ -1,0 +1,106 @@
+// The rule model: plain objects, as pg_hba.conf's columns.
+
+export const HBA_CONNECTION_TYPES = ['local', 'host', 'hostssl', 'hostnossl', 'hostgssenc', 'hostnogssenc'] as const;
+export type HbaConnectionType = (typeof HBA_CONNECTION_TYPES)[number];
+
+/** Authentication methods PostgreSQL knows (`oauth` from 18 on). */
+export const HBA_METHODS = [
+  'trust', 'reject', 'scram-sha-256', 'md5', 'password', 'gss', 'sspi', 'ident', 'peer', 'pam', 'ldap',
+  'radius', 'cert', 'bsd', 'oauth',
+] as const;
+
+/**
+ * One rule of pg_hba.conf.
+ *
+ * `database` and `user` hold the tokens as the server compares them (quotes removed). Unquoted
+ * keywords (`all`, `sameuser`, `samerole`, `samegroup`, `replication`), `+group`, `@file` and
+ * `/regex` (16+) keep their meaning. A name that would read as one of those if written bare is
+ * held in its quoted form: the database called `all` is `'"all"'`, the role called `+x` is `'"+x"'`.
+ */
+export interface HbaRule {
+  type: HbaConnectionType;
+  database: string[];
+  user: string[];
+  /** An IP address (with `/bits` or a separate `netmask`), a host name, `all`, `samehost` or `samenet`. Absent for `local`. */
+  address?: string;
+  netmask?: string;
+  method: string;
+  /** `name=value` options after the method, in file order; a repeated name keeps the last value (as the server). */
+  options: Record<string, string>;
+}
+
+/** A rule read from a file: its 1-based line number, its raw text, and the comment lines attached above it. */
+export interface HbaFileRule extends HbaRule {
+  line: number;
+  raw: string;
+  /** Comment lines directly above the rule (no blank line between), which move and go with it. */
+  comments: string[];
+}
+
+/** What the editing operations accept: single names may be given as a string. */
+export interface HbaRuleInput {
+  type: string;
+  database: string | string[];
+  user: string | string[];
+  address?: string;
+  netmask?: string;
+  method: string;
+  options?: Record<string, string>;
+  /** Comment lines to write above the rule (each starting with `#`). */
+  comments?: string[];
+  /** The rule's text as read from a file; reused verbatim when it still says exactly this rule. */
+  raw?: string;
+}
+
+/** An `include`, `include_if_exists` or `include_dir` line (PostgreSQL 16+): an entry of its own kind, not a rule. */
+export interface HbaInclude {
+  kind: 'include' | 'include_if_exists' | 'include_dir';
+  path: string;
+  line: number;
+  raw: string;
+}
+
+/** Something the parser could not read as the server would accept it. Parsing never throws. */
+export interface HbaDiagnostic {
+  code: 'HBA_INVALID_LINE' | 'IDENT_INVALID_LINE';
+  /** 1-based line of the record's first physical line. */
+  line: number;
+  /** 1-based column where the offending token starts (1 when the whole line is at fault). */
+  column: number;
+  /** The server's own message for the line, as pg_hba_file_rules.error shows it. */
+  message: string;
+  raw: string;
+}
+
+const DATABASE_KEYWORDS = new Set(['all', 'sameuser', 'samerole', 'samegroup', 'replication']);
+const ADDRESS_KEYWORDS = new Set(['all', 'samehost', 'samenet']);
+
+export type TokenField = 'database' | 'user' | 'address' | 'plain';
+
+/** Whether an unquoted token with this text means something other than the name itself. */
+export function isSpecialBare(text: string, field: TokenField): boolean {
+  if (text.startsWith('"')) return true;
+  // The tokenizer replaces a bare @file by the file's contents in every field.
+  if (text.length > 1 && text.startsWith('@')) return true;
+  if (field === 'plain') return false;
+  if (field === 'address') return ADDRESS_KEYWORDS.has(text);
+  if (field === 'database') return DATABASE_KEYWORDS.has(text);
+  return text === 'all' || text.startsWith('+');
+}
+
+/** Writes a token in double quotes, doubling the quotes inside. */
+export function quoteToken(text: string): string {
+  return `"${text.replaceAll('"', '""')}"`;
+}
+
+/** The model value of a token: its server string, or its quoted form when quoting changes its meaning. */
+export function toModelValue(token: { value: string; quoted: boolean }, field: TokenField): string {
+  if (token.quoted && isSpecialBare(token.value, field)) return quoteToken(token.value);
+  return token.value;
+}
+
+/** The string the server compares for a model value (`'"all"'` → `all`). */
+export function toServerString(value: string): string {
+  if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) return value.slice(1, -1).replaceAll('""', '"');
+  return value;
+}

@@ -1,0 +1,8 @@
+// The public API of pg-cluster: named exports only.
+export { PgClusterError, InvalidArgumentError } from './errors.js';
+export * from './control/index.js';
+export * from './installation/index.js';
+export * from './config/index.js';
+export * from './hba/index.js';
+export * from './cluster/index.js';
+export * from './throwaway/index.js';

@@ -1,0 +1,128 @@
+import { isAbsolute } from 'node:path';
+import { expected } from '../errors.js';
+
+/** The plain fields of a {@link ConnectionInfo}: what survives JSON between processes. */
+export interface ConnectionParameters {
+  /** A Unix socket directory (an absolute path) or a host name / IP address. */
+  host: string;
+  port: number;
+  user: string;
+  database: string;
+  password?: string;
+}
+
+/** An object node-postgres (`new pg.Client(config)`) and postgres.js (`postgres(config)`) both accept. */
+export interface ClientConfig {
+  host: string;
+  port: number;
+  user: string;
+  database: string;
+  password?: string;
+}
+
+/** libpq's environment variables for the connection, for `psql` and every libpq tool (a type, so it fits `process.env`). */
+export type ConnectionEnv = {
+  PGHOST: string;
+  PGPORT: string;
+  PGUSER: string;
+  PGDATABASE: string;
+  PGPASSWORD?: string;
+};
+
+/**
+ * Everything a client needs to reach one database of a server, in the shapes clients take:
+ * a libpq keyword/value string, a URI, a client config object, environment variables.
+ * Immutable; {@link ConnectionInfo.withDatabase} gives another database on the same server.
+ */
+export class ConnectionInfo implements ConnectionParameters {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly database: string;
+  readonly password?: string;
+
+  constructor(parameters: ConnectionParameters) {
+    const { host, port, user, database, password } = parameters ?? ({} as ConnectionParameters);
+    if (typeof host !== 'string' || host === '') throw expected('host', 'a socket directory or a host name', host);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw expected('port', 'an integer from 1 to 65535', port);
+    if (typeof user !== 'string' || user === '') throw expected('user', 'a non-empty string', user);
+    if (typeof database !== 'string' || database === '') throw expected('database', 'a non-empty string', database);
+    if (password !== undefined && typeof password !== 'string') throw expected('password', 'a string', password);
+    this.host = host;
+    this.port = port;
+    this.user = user;
+    this.database = database;
+    if (password !== undefined) this.password = password;
+  }
+
+  /** Rebuilds one from its JSON form (what {@link ConnectionInfo.toJSON} gives). */
+  static from(parameters: ConnectionParameters): ConnectionInfo {
+    return parameters instanceof ConnectionInfo ? parameters : new ConnectionInfo(parameters);
+  }
+
+  /** True when `host` is a Unix socket directory rather than a network host. */
+  get isUnixSocket(): boolean {
+    return isAbsolute(this.host);
+  }
+
+  /** The same server and credentials, another database. */
+  withDatabase(database: string): ConnectionInfo {
+    return new ConnectionInfo({ ...this.toJSON(), database });
+  }
+
+  /** libpq keyword/value form: `host=/tmp/x port=5432 user=postgres dbname=postgres`, values quoted where needed. */
+  connectionString(): string {
+    const pairs: [string, string][] = [
+      ['host', this.host],
+      ['port', String(this.port)],
+      ['user', this.user],
+      ['dbname', this.database],
+    ];
+    if (this.password !== undefined) pairs.push(['password', this.password]);
+    return pairs.map(([key, value]) => `${key}=${quoteConnectionValue(value)}`).join(' ');
+  }
+
+  /**
+   * A `postgresql://` URI, every part percent-encoded. A socket directory goes in the `host`
+   * query parameter (`postgresql://postgres@/db?host=%2Ftmp%2Fx&port=5432`), which libpq,
+   * node-postgres and postgres.js all read.
+   */
+  uri(): string {
+    const credentials = encodeURIComponent(this.user) + (this.password === undefined ? '' : `:${encodeURIComponent(this.password)}`);
+    const database = encodeURIComponent(this.database);
+    if (this.isUnixSocket) {
+      return `postgresql://${credentials}@/${database}?host=${encodeURIComponent(this.host)}&port=${this.port}`;
+    }
+    const host = this.host.includes(':') ? `[${this.host}]` : encodeURIComponent(this.host);
+    return `postgresql://${credentials}@${host}:${this.port}/${database}`;
+  }
+
+  /** `{ host, port, user, database, password? }`: node-postgres and postgres.js read a socket directory in `host`. */
+  clientConfig(): ClientConfig {
+    return this.toJSON();
+  }
+
+  /** `PGHOST`, `PGPORT`, `PGUSER`, `PGDATABASE`, and `PGPASSWORD` when there is a password. */
+  env(): ConnectionEnv {
+    const env: ConnectionEnv = {
+      PGHOST: this.host,
+      PGPORT: String(this.port),
+      PGUSER: this.user,
+      PGDATABASE: this.database,
+    };
+    if (this.password !== undefined) env.PGPASSWORD = this.password;
+    return env;
+  }
+
+  toJSON(): ConnectionParameters {
+    const json: ConnectionParameters = { host: this.host, port: this.port, user: this.user, database: this.database };
+    if (this.password !== undefined) json.password = this.password;
+    return json;
+  }
+}
+
+/** libpq's conninfo quoting: single quotes when empty or holding spaces, quotes or backslashes; `\` escapes. */
+export function quoteConnectionValue(value: string): string {
+  if (value !== '' && !/[\s'\\]/.test(value)) return value;
+  return `'${value.replace(/['\\]/g, (c) => `\\${c}`)}'`;
+}

@@ -1,0 +1,311 @@
+import { existsSync, rmSync } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import pg from 'pg';
+import { Cluster, ClusterStartupError } from '../cluster/index.js';
+import { ensureOwned, registerExitCleanup, resolveRunAs, type SettingValue } from '../control/index.js';
+import { defaultInstallation, type Installation } from '../installation/index.js';
+import { expected } from '../errors.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+import { ConnectionInfo } from './connection-info.js';
+import { takeFromPool } from './cluster-pool.js';
+import { copyDirectory } from './copy-directory.js';
+import { findFreePort } from './free-port.js';
+import { sweepLeftovers } from './leftovers.js';
+import { writeOwnerMarker } from './owner-marker.js';
+import { quoteIdentifier, quoteLiteral } from './sql-quote.js';
+import { TemplateCache, type TemplateInitOptions } from './template-cache.js';
+import { TemporaryCluster, type ThrowawayLog } from './temporary-cluster.js';
+import { TemporaryClusterError } from './temporary-cluster-error.js';
+import { ensurePrivateDirectory, resolveThrowawayRoot, type ThrowawayStorage } from './throwaway-root.js';
+
+export interface TemporaryClusterOptions {
+  /** The PostgreSQL to use. Default: {@link defaultInstallation} (with `major` when given), looked up once per process. */
+  installation?: Installation;
+  /** The major version wanted when `installation` is not given. */
+  major?: number;
+  /** initdb options, over the defaults (`postgres` superuser, UTF8, C.UTF-8 or C locale, 1 MB WAL segments, trust, no sync). */
+  init?: TemplateInitOptions;
+  /** Server settings (`-c`), over the throwaway defaults (fsync, synchronous_commit and full_page_writes off). */
+  settings?: Readonly<Record<string, SettingValue>>;
+  /** Extensions to create in the default database (`CREATE EXTENSION IF NOT EXISTS`). */
+  extensions?: readonly string[];
+  /** The default database; created when it is not `postgres`. */
+  database?: string;
+  /** Listen on localhost too, on a free port (default: the private Unix socket only). */
+  tcp?: boolean;
+  /** Listen on localhost on this port (implies `tcp`). */
+  port?: number;
+  /** Set this password for `postgres` and require it (scram-sha-256) on the socket and TCP. Default: trust. */
+  password?: string;
+  /** Where clusters and templates live: see {@link ThrowawayStorage}. Default: `$PG_CLUSTER_STORAGE`, else `auto`. */
+  storage?: ThrowawayStorage;
+  /** Copy a cached template (default) or run initdb for this cluster alone (`false`). */
+  template?: boolean;
+  /** The OS user the server runs as when this process is root (default `postgres`). */
+  runAs?: string | null;
+  /** Keep the folder after dispose (for debugging); the server is stopped all the same. */
+  keep?: boolean;
+  /**
+   * Keep this many more clusters with the same options started in the background, so the next
+   * call is served at once (each is a running server: memory and a few processes). Default 0.
+   * Free them with {@link disposeClusterPools}; the exit cleanup removes them in any case.
+   */
+  prestart?: number;
+  /** Milliseconds for the whole creation, initdb of a cold template included. Default 60,000. */
+  timeout?: number;
+  signal?: AbortSignal;
+  log?: ThrowawayLog;
+}
+
+/** Throwaway defaults for initdb: small, fast, independent of the machine's generated locales. */
+export function defaultInitOptions(): TemplateInitOptions {
+  return {
+    user: 'postgres',
+    encoding: 'UTF8',
+    locale: hasCUtf8Locale() ? 'C.UTF-8' : 'C',
+    authLocal: 'trust',
+    authHost: 'trust',
+    // 1 MB WAL segments instead of 16 MB: a smaller template (28 MB instead of 39 MB) to copy.
+    walSegsize: 1,
+    noSync: true,
+  };
+}
+
+/** Throwaway defaults for the server: durability is pointless for data that is thrown away. */
+export const THROWAWAY_SETTINGS: Readonly<Record<string, SettingValue>> = Object.freeze({
+  fsync: false,
+  synchronous_commit: false,
+  full_page_writes: false,
+});
+
+const PORT_ATTEMPTS = 5;
+/** sun_path is 108 bytes on Linux, NUL included. */
+const MAX_SOCKET_PATH_BYTES = 107;
+const swept = new Set<string>();
+
+/**
+ * Creates and starts a throwaway cluster, ready for SQL. The fast path: the data directory
+ * is copied from a template cached per (installation, init options), and `postgres` is
+ * started directly on a private socket directory. Dispose it when done (`await using`).
+ */
+export async function createTemporaryCluster(options: TemporaryClusterOptions = {}): Promise<TemporaryCluster> {
+  validate(options);
+  const { prestart = 0 } = options;
+  if (prestart === 0) return createOne(options);
+  const installation = options.installation ?? (await discoveredInstallation(options.major));
+  const { signal: _signal, log: _log, timeout: _timeout, prestart: _prestart, installation: _installation, ...shape } = options;
+  const key = JSON.stringify([await installation.fingerprint(), installation.paths.postgres, shape]);
+  // Background starts must not be cancelled by this caller's signal.
+  const { signal: _callerSignal, ...backgroundOptions } = { ...options, installation, prestart: 0 };
+  return takeFromPool(key, prestart, () => createOne(backgroundOptions), () => createOne({ ...options, installation, prestart: 0 }));
+}
+
+async function createOne(options: TemporaryClusterOptions): Promise<TemporaryCluster> {
+  const { timeout = 60_000, signal: callerSignal, log } = options;
+  const signals = [AbortSignal.timeout(timeout), ...(callerSignal === undefined ? [] : [callerSignal])];
+  const signal = AbortSignal.any(signals);
+
+  const installation = options.installation ?? (await discoveredInstallation(options.major));
+  const root = await resolveThrowawayRoot(options.storage ?? defaultStorage());
+  const clustersFolder = await ensurePrivateDirectory(join(root.path, 'clusters'), { shared: process.getuid?.() === 0 });
+  if (!swept.has(clustersFolder)) {
+    swept.add(clustersFolder);
+    const { removed } = await sweepLeftovers(clustersFolder);
+    if (removed.length > 0) log?.({ type: 'sweep', message: `removed ${removed.length} folder(s) left by killed processes`, removed });
+  }
+  const user = await resolveRunAs(options.runAs);
+  const initOptions: TemplateInitOptions = { ...defaultInitOptions(), ...options.init };
+  if (initOptions.user !== undefined && initOptions.user !== 'postgres') {
+    throw expected('init.user', '`postgres` (the superuser of a throwaway cluster)', initOptions.user);
+  }
+
+  const directory = await mkdtemp(join(clustersFolder, `${process.pid}-`));
+  // The server's socket is <directory>/.s.PGSQL.<port>; sun_path holds 107 bytes and a NUL.
+  if (Buffer.byteLength(join(directory, '.s.PGSQL.65535')) > MAX_SOCKET_PATH_BYTES) {
+    await rm(directory, { recursive: true, force: true });
+    throw new TemporaryClusterError(
+      'SOCKET_PATH_TOO_LONG',
+      `The socket path under ${directory} would be longer than ${MAX_SOCKET_PATH_BYTES} bytes, the Unix socket limit: choose a shorter \`storage\` folder`,
+      { path: directory },
+    );
+  }
+  // From here on, an exit of this process removes the folder (unless kept).
+  const unregisterCleanup = options.keep === true ? () => undefined : registerExitCleanup(() => rmSync(directory, { recursive: true, force: true }));
+  let cluster: TemporaryCluster | null = null;
+  try {
+    await writeOwnerMarker(directory);
+    await ensureOwned(directory, user, { mode: 0o700 });
+    await chmod(directory, 0o700);
+    const dataDirectory = join(directory, 'data');
+    const runAsOption = options.runAs !== undefined ? { runAs: options.runAs } : {};
+    if (options.template === false) {
+      await new Cluster(installation, dataDirectory, runAsOption).init({ ...initOptions, signal });
+    } else {
+      const started = Date.now();
+      const cache = new TemplateCache(root.path);
+      const template = await cache.get(installation, initOptions, { ...runAsOption, signal });
+      log?.({ type: 'template', message: `template ${template.key}${template.wasCached ? '' : ' built'}`, key: template.key, wasCached: template.wasCached, durationMs: Date.now() - started });
+      const copyStarted = Date.now();
+      const method = await copyDirectory(template.dataDirectory, dataDirectory, user, { signal });
+      log?.({ type: 'copy', message: `copied the template (${method})`, from: template.dataDirectory, to: dataDirectory, method, durationMs: Date.now() - copyStarted });
+    }
+    // The template's own pg_hba.conf already trusts local connections; with a password, trust
+    // lasts only until requirePassword() has set it (an existing file keeps its owner and mode).
+    if (options.password !== undefined) await writeFileAtomic(join(dataDirectory, 'pg_hba.conf'), trustHba());
+
+    const tcp = options.tcp === true || options.port !== undefined;
+    const database = options.database ?? 'postgres';
+    const tried = new Set<number>();
+    for (let attempt = 1; ; attempt++) {
+      const port = options.port ?? (tcp ? await findFreePort({ exclude: tried }) : 5432);
+      tried.add(port);
+      const connectionInfo = new ConnectionInfo({
+        host: directory,
+        port,
+        user: 'postgres',
+        database,
+        ...(options.password !== undefined ? { password: options.password } : {}),
+      });
+      cluster = new TemporaryCluster({
+        installation,
+        directory,
+        connectionInfo,
+        keep: options.keep === true,
+        unregisterCleanup,
+        ...runAsOption,
+        ...(log !== undefined ? { log } : {}),
+      });
+      try {
+        await cluster.start({
+          settings: {
+            ...THROWAWAY_SETTINGS,
+            // On a RAM-backed root, dynamic shared memory in files of the data directory
+            // (pg_dynshmem/) instead of /dev/shm/PostgreSQL.*: a server killed outright leaves
+            // nothing outside its folder, and the folder is removed.
+            ...(root.isMemory ? { dynamic_shared_memory_type: 'mmap' } : {}),
+            ...options.settings,
+            listen_addresses: tcp ? 'localhost' : '',
+            port,
+            unix_socket_directories: directory,
+          },
+          timeout: Math.max(1, timeout),
+          // Poll postmaster.pid at least every 4 ms: a server that is ready in ~30 ms would
+          // otherwise wait out the default backoff of up to 50 ms.
+          delay: 4,
+          signal,
+        });
+        break;
+      } catch (error) {
+        const portTaken = error instanceof ClusterStartupError && error.code === 'PORT_IN_USE';
+        if (!portTaken || options.port !== undefined || attempt >= PORT_ATTEMPTS) throw error;
+      }
+    }
+    if (options.password !== undefined) await requirePassword(cluster, options.password, dataDirectory);
+    if (database !== 'postgres') await runAdmin(cluster.connectionInfo.withDatabase('postgres'), [`CREATE DATABASE ${quoteIdentifier(database)}`], options.password);
+    if (options.extensions !== undefined && options.extensions.length > 0) {
+      await runAdmin(cluster.connectionInfo, options.extensions.map((name) => `CREATE EXTENSION IF NOT EXISTS ${quoteIdentifier(name)}`), options.password);
+    }
+    return cluster;
+  } catch (error) {
+    if (cluster !== null) await cluster.dispose().catch(() => undefined);
+    if (options.keep !== true) {
+      await rm(directory, { recursive: true, force: true });
+      unregisterCleanup();
+    }
+    if (signal.aborted && !(callerSignal?.aborted ?? false) && !(error instanceof TemporaryClusterError)) {
+      throw new TemporaryClusterError('START_FAILED', `The throwaway cluster was not ready within ${timeout} ms`, { path: directory, cause: error });
+    }
+    throw error;
+  }
+}
+
+function validate(options: TemporaryClusterOptions): void {
+  if (options === null || typeof options !== 'object') throw expected('options', 'an object', options);
+  const { timeout, port, tcp, password, database, extensions, keep, prestart } = options;
+  if (prestart !== undefined && !(Number.isInteger(prestart) && prestart >= 0)) throw expected('prestart', 'a non-negative integer', prestart);
+  if (prestart !== undefined && prestart > 0 && port !== undefined) throw expected('prestart', '0 when `port` is given (one port, one server)', prestart);
+  if (timeout !== undefined && !(typeof timeout === 'number' && timeout > 0)) throw expected('timeout', 'a positive number', timeout);
+  if (port !== undefined && !(Number.isInteger(port) && port >= 1 && port <= 65535)) throw expected('port', 'an integer from 1 to 65535', port);
+  if (tcp !== undefined && typeof tcp !== 'boolean') throw expected('tcp', 'a boolean', tcp);
+  if (keep !== undefined && typeof keep !== 'boolean') throw expected('keep', 'a boolean', keep);
+  if (password !== undefined && (typeof password !== 'string' || password === '')) throw expected('password', 'a non-empty string', '<redacted>');
+  if (database !== undefined && (typeof database !== 'string' || database === '' || Buffer.byteLength(database) > 63)) {
+    throw expected('database', 'a name of 1 to 63 bytes', database);
+  }
+  if (extensions !== undefined && (!Array.isArray(extensions) || extensions.some((name) => typeof name !== 'string' || name === ''))) {
+    throw expected('extensions', 'an array of extension names', extensions);
+  }
+}
+
+const discovered = new Map<number | 'default', Promise<Installation>>();
+
+/**
+ * `defaultInstallation()` (with `major`), looked up once per process: discovery runs
+ * `pg_config` and reads folders, some 25 ms that every throwaway cluster would otherwise pay.
+ */
+function discoveredInstallation(major: number | undefined): Promise<Installation> {
+  const key = major ?? 'default';
+  let found = discovered.get(key);
+  if (found === undefined) {
+    found = defaultInstallation(major === undefined ? {} : { major });
+    discovered.set(key, found);
+    found.catch(() => discovered.delete(key));
+  }
+  return found;
+}
+
+/** `$PG_CLUSTER_STORAGE` when set (a CI can point every run at one place), else `auto`. */
+export function defaultStorage(): ThrowawayStorage {
+  const fromEnv = process.env['PG_CLUSTER_STORAGE'];
+  return fromEnv === undefined || fromEnv === '' ? 'auto' : fromEnv;
+}
+
+function hasCUtf8Locale(): boolean {
+  return existsSync('/usr/lib/locale/C.utf8') || existsSync('/usr/lib/locale/C.UTF-8');
+}
+
+function trustHba(): string {
+  return ['local all all trust', 'host all all 127.0.0.1/32 trust', 'host all all ::1/128 trust', ''].join('\n');
+}
+
+function scramHba(): string {
+  return ['local all all scram-sha-256', 'host all all 127.0.0.1/32 scram-sha-256', 'host all all ::1/128 scram-sha-256', ''].join('\n');
+}
+
+/**
+ * Sets the superuser's password over the trusted socket, then switches pg_hba.conf to
+ * scram-sha-256 and reloads, and waits until a connection without the password is refused.
+ */
+async function requirePassword(cluster: TemporaryCluster, password: string, dataDirectory: string): Promise<void> {
+  const open = new ConnectionInfo({ ...cluster.connectionInfo.toJSON(), database: 'postgres' });
+  const { password: _omit, ...withoutPassword } = open.toJSON();
+  await runAdmin(new ConnectionInfo(withoutPassword), [`SET password_encryption = 'scram-sha-256'`, `ALTER ROLE postgres PASSWORD ${quoteLiteral(password)}`]);
+  const hba = join(dataDirectory, 'pg_hba.conf');
+  await writeFileAtomic(hba, scramHba());
+  await cluster.reload();
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const client = new pg.Client(new ConnectionInfo(withoutPassword).clientConfig());
+    const refused = await client.connect().then(
+      async () => {
+        await client.end();
+        return false;
+      },
+      () => true,
+    );
+    if (refused) return;
+    if (Date.now() > deadline) throw new TemporaryClusterError('START_FAILED', 'The server did not apply the password requirement after a reload', { path: hba });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+async function runAdmin(info: ConnectionInfo, statements: string[], password?: string): Promise<void> {
+  const client = new pg.Client({ ...info.clientConfig(), ...(password !== undefined ? { password } : {}) });
+  await client.connect();
+  try {
+    for (const statement of statements) await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}

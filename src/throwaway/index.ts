@@ -1,0 +1,13 @@
+export { ConnectionInfo, quoteConnectionValue, type ClientConfig, type ConnectionEnv, type ConnectionParameters } from './connection-info.js';
+export { createTemporaryCluster, defaultInitOptions, defaultStorage, THROWAWAY_SETTINGS, type TemporaryClusterOptions } from './create-temporary-cluster.js';
+export { TemporaryCluster, type ThrowawayEvent, type ThrowawayLog } from './temporary-cluster.js';
+export { TemporaryDatabase, createDatabase, dropDatabase, type CreateDatabaseOptions, type CreateDatabaseStrategy } from './temporary-database.js';
+export { TemporaryClusterError, type TemporaryClusterErrorCode } from './temporary-cluster-error.js';
+export { TemplateCache, type Template, type TemplateInfo, type TemplateInitOptions, type TemplateRequest } from './template-cache.js';
+export { resolveThrowawayRoot, MIN_MEMORY_BYTES, type ThrowawayRoot, type ThrowawayStorage } from './throwaway-root.js';
+export { sweepLeftovers, type SweepResult } from './leftovers.js';
+export { waitForCleanup } from './pending-cleanups.js';
+export { findFreePort, isPortFree, PORT_RANGE, type FindFreePortOptions } from './free-port.js';
+export { generateDatabaseName } from './database-name.js';
+export { quoteIdentifier, quoteLiteral } from './sql-quote.js';
+export { disposeClusterPools, pooledClusterCount } from './cluster-pool.js';

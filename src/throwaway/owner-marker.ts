@@ -1,0 +1,54 @@
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isProcessAlive } from '../control/index.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+
+/** The file in each throwaway folder that names the Node process owning it. */
+export const OWNER_FILE = 'owner.json';
+
+export interface OwnerMarker {
+  pid: number;
+  /** The owner's start time in clock ticks since boot (`/proc/<pid>/stat` field 22), null where unknown: tells a reused pid apart. */
+  startTicks: number | null;
+  createdAt: string;
+  /** Set by `keep: true` on dispose: the folder stays until someone removes it. */
+  keep?: boolean;
+}
+
+/** Writes the marker of the current process into `folder` (`keep`: the sweep must leave it). */
+export async function writeOwnerMarker(folder: string, { keep = false }: { keep?: boolean } = {}): Promise<void> {
+  const marker: OwnerMarker = { pid: process.pid, startTicks: processStartTicks(process.pid), createdAt: new Date().toISOString(), ...(keep ? { keep } : {}) };
+  await writeFileAtomic(join(folder, OWNER_FILE), `${JSON.stringify(marker)}\n`, { mode: 0o644 });
+}
+
+/** The marker in `folder`, or null when there is none (or it is unreadable). */
+export async function readOwnerMarker(folder: string): Promise<OwnerMarker | null> {
+  try {
+    const marker = JSON.parse(await readFile(join(folder, OWNER_FILE), 'utf8')) as OwnerMarker;
+    return Number.isInteger(marker.pid) ? marker : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the process that wrote `marker` still runs (the same process, not a reuse of its pid). */
+export function isOwnerAlive(marker: OwnerMarker): boolean {
+  if (!isProcessAlive(marker.pid)) return false;
+  if (marker.startTicks === null) return true;
+  const ticks = processStartTicks(marker.pid);
+  return ticks === null || ticks === marker.startTicks;
+}
+
+/** Field 22 of `/proc/<pid>/stat`, or null where there is no /proc. */
+export function processStartTicks(pid: number): number | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[19]);
+    return Number.isFinite(ticks) ? ticks : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,215 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { InitOptions } from '../cluster/index.js';
+import { Cluster } from '../cluster/index.js';
+import { ensureOwned, resolveRunAs } from '../control/index.js';
+import type { Installation } from '../installation/index.js';
+import { sweepLeftovers } from './leftovers.js';
+import { TemporaryClusterError } from './temporary-cluster-error.js';
+import { isOwnerAlive, readOwnerMarker, writeOwnerMarker } from './owner-marker.js';
+import { ensurePrivateDirectory } from './throwaway-root.js';
+
+/** The init options a template is built with: everything of Cluster.init that shapes the files. */
+export type TemplateInitOptions = Omit<InitOptions, 'password' | 'waldir' | 'timeout' | 'signal'>;
+
+/** How long to wait for another process's build of the same template before building one too. */
+const BUILDER_WAIT_MS = 60_000;
+
+/** Builds running in this process, by template folder. */
+const buildsInFlight = new Map<string, Promise<Template>>();
+
+/** Bumped when the layout or the build steps of a template change: older templates are then ignored. */
+const TEMPLATE_FORMAT = 1;
+
+/** What a template's `template.json` holds. */
+export interface TemplateInfo {
+  format: number;
+  key: string;
+  fingerprint: string;
+  version: string;
+  major: number;
+  initOptions: TemplateInitOptions;
+  createdAt: string;
+}
+
+/** A ready template: a data directory initialized once, to be copied by each new cluster. */
+export interface Template {
+  key: string;
+  /** `<cache>/<key>/data`: never started, never written to after it is in place. */
+  dataDirectory: string;
+  info: TemplateInfo;
+  /** False when this call ran initdb; true when a cached template was used. */
+  wasCached: boolean;
+}
+
+export interface TemplateRequest {
+  /** `runAs` of the Cluster that builds it (root only; default `postgres`). */
+  runAs?: string | null;
+  timeout?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * initdb once per (installation, init options), copies ever after. Templates live in
+ * `<root>/templates/<major>-<hash>/` where the hash covers the installation's fingerprint and
+ * the init options, so a changed installation (an upgrade, another build) gets a new template
+ * and never reuses an old one. A template is built in a folder beside its final place and
+ * renamed into place: a reader sees all of it or nothing. A process that finds another live
+ * process building the same template waits for it instead of running initdb too; when two
+ * start at the same moment anyway, the first rename wins and the other discards its build (no
+ * lock to leak when a process is killed: a builder's folder names its owner). `.build-*` folders of dead builders are removed by the next build.
+ */
+export class TemplateCache {
+  /** `<root>/templates`. */
+  readonly directory: string;
+
+  constructor(root: string) {
+    this.directory = join(root, 'templates');
+  }
+
+  /** The cache key: `<major>-<first 16 hex digits of sha256(format, fingerprint, options)>`. */
+  async keyOf(installation: Installation, initOptions: TemplateInitOptions): Promise<string> {
+    const fingerprint = await installation.fingerprint();
+    return keyFor(installation.versionInfo.major, fingerprint, initOptions);
+  }
+
+  /** The template for `installation` and `initOptions`, built when missing. */
+  async get(installation: Installation, initOptions: TemplateInitOptions, request: TemplateRequest = {}): Promise<Template> {
+    const fingerprint = await installation.fingerprint();
+    const key = keyFor(installation.versionInfo.major, fingerprint, initOptions);
+    const found = await this.#read(key, fingerprint);
+    if (found !== null) return { ...found, wasCached: true };
+    // Calls in this process that want the same template share one build.
+    const id = join(this.directory, key);
+    const inFlight = buildsInFlight.get(id);
+    if (inFlight !== undefined) {
+      const shared = await inFlight.catch(() => null);
+      if (shared !== null) return { ...shared, wasCached: true };
+    }
+    const build = this.#build(installation, initOptions, request, key, fingerprint);
+    buildsInFlight.set(id, build);
+    try {
+      return await build;
+    } finally {
+      if (buildsInFlight.get(id) === build) buildsInFlight.delete(id);
+    }
+  }
+
+  async #build(installation: Installation, initOptions: TemplateInitOptions, request: TemplateRequest, key: string, fingerprint: string): Promise<Template> {
+    await ensurePrivateDirectory(this.directory, { shared: process.getuid?.() === 0 });
+    await sweepLeftovers(this.directory, { only: (name) => name.startsWith('.build-') });
+    // Another live process already building this template: wait for it rather than run a
+    // second initdb (parallel test workers on a cold cache). If it dies, build our own.
+    const waited = await this.#awaitOtherBuilder(key, fingerprint, request.signal);
+    if (waited !== null) return { ...waited, wasCached: true };
+    const build = join(this.directory, `.build-${key}-${process.pid}-${randomBytes(4).toString('hex')}`);
+    const user = await resolveRunAs(request.runAs);
+    await ensureOwned(build, user, { mode: 0o700 });
+    try {
+      await writeOwnerMarker(build);
+      const cluster = new Cluster(installation, join(build, 'data'), request.runAs === undefined ? {} : { runAs: request.runAs });
+      await cluster.init({
+        ...initOptions,
+        ...(request.timeout !== undefined ? { timeout: request.timeout } : {}),
+        ...(request.signal !== undefined ? { signal: request.signal } : {}),
+      });
+      const info: TemplateInfo = {
+        format: TEMPLATE_FORMAT,
+        key,
+        fingerprint,
+        version: installation.version,
+        major: installation.versionInfo.major,
+        initOptions,
+        createdAt: new Date().toISOString(),
+      };
+      await writeFile(join(build, 'template.json'), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o644 });
+      await this.#putInPlace(build, key, fingerprint);
+    } finally {
+      await rm(build, { recursive: true, force: true });
+    }
+    const built = await this.#read(key, fingerprint);
+    if (built === null) {
+      throw new TemporaryClusterError('TEMPLATE_INVALID', `The template ${key} was not in place after it was built (removed by someone else?)`, { path: join(this.directory, key) });
+    }
+    return { ...built, wasCached: false };
+  }
+
+  /** Removes every template (and abandoned builds). Clusters already copied are not affected. */
+  async clear(): Promise<void> {
+    await rm(this.directory, { recursive: true, force: true });
+  }
+
+  /** The templates in the cache. */
+  async list(): Promise<TemplateInfo[]> {
+    const names = await readdir(this.directory).catch(() => [] as string[]);
+    const infos = await Promise.all(names.filter((name) => !name.startsWith('.')).map((name) => readInfo(join(this.directory, name))));
+    return infos.filter((info): info is TemplateInfo => info !== null);
+  }
+
+  async #awaitOtherBuilder(key: string, fingerprint: string, signal: AbortSignal | undefined): Promise<Omit<Template, 'wasCached'> | null> {
+    const prefix = `.build-${key}-`;
+    const deadline = Date.now() + BUILDER_WAIT_MS;
+    for (;;) {
+      const builders = (await readdir(this.directory).catch(() => [] as string[])).filter((name) => name.startsWith(prefix));
+      const markers = await Promise.all(builders.map((name) => readOwnerMarker(join(this.directory, name))));
+      if (!markers.some((marker) => marker !== null && marker.pid !== process.pid && isOwnerAlive(marker))) return null;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      signal?.throwIfAborted();
+      const found = await this.#read(key, fingerprint);
+      if (found !== null) return found;
+      if (Date.now() > deadline) return null;
+    }
+  }
+
+  /**
+   * Renames the finished build to `<key>`. When a folder is already there: a valid template
+   * (another process was first) wins and ours is discarded; an invalid one (half-removed, of an
+   * older format, or of another installation) is moved aside and removed, and ours takes its place.
+   */
+  async #putInPlace(build: string, key: string, fingerprint: string): Promise<void> {
+    const target = join(this.directory, key);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await rename(build, target);
+        return;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
+      }
+      if ((await this.#read(key, fingerprint)) !== null) return;
+      const stale = join(this.directory, `.stale-${key}-${process.pid}-${randomBytes(4).toString('hex')}`);
+      await rename(target, stale).catch(() => undefined);
+      await rm(stale, { recursive: true, force: true });
+    }
+  }
+
+  async #read(key: string, fingerprint: string): Promise<Omit<Template, 'wasCached'> | null> {
+    const folder = join(this.directory, key);
+    const info = await readInfo(folder);
+    if (info === null || info.format !== TEMPLATE_FORMAT || info.fingerprint !== fingerprint) return null;
+    const version = await stat(join(folder, 'data', 'PG_VERSION')).catch(() => null);
+    if (version === null) return null;
+    return { key, dataDirectory: join(folder, 'data'), info };
+  }
+}
+
+async function readInfo(folder: string): Promise<TemplateInfo | null> {
+  try {
+    return JSON.parse(await readFile(join(folder, 'template.json'), 'utf8')) as TemplateInfo;
+  } catch {
+    return null;
+  }
+}
+
+function keyFor(major: number, fingerprint: string, initOptions: TemplateInitOptions): string {
+  const hash = createHash('sha256').update(JSON.stringify([TEMPLATE_FORMAT, fingerprint, canonical(initOptions)])).digest('hex');
+  return `${major}-${hash.slice(0, 16)}`;
+}
+
+/** The options with sorted keys and no undefined values, so equal options give equal keys. */
+function canonical(options: TemplateInitOptions): [string, unknown][] {
+  return Object.entries(options)
+    .filter(([, value]) => value !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}

@@ -1,0 +1,164 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Cluster, type ClusterEvent, type ClusterInstallation } from '../cluster/index.js';
+import { isProcessAlive, readPostmasterPid } from '../control/index.js';
+import { removeLeakedSegment } from './shared-memory.js';
+import type { ClientConfig, ConnectionEnv, ConnectionInfo } from './connection-info.js';
+import { writeOwnerMarker } from './owner-marker.js';
+import { trackCleanup } from './pending-cleanups.js';
+import { createDatabase, runQuery, TemporaryDatabase, type CreateDatabaseOptions } from './temporary-database.js';
+
+/** What a throwaway cluster tells its `log` callback, besides the Cluster's own events. */
+export type ThrowawayEvent =
+  | { type: 'template'; message: string; key: string; wasCached: boolean; durationMs: number }
+  | { type: 'copy'; message: string; from: string; to: string; method: string; durationMs: number }
+  | { type: 'sweep'; message: string; removed: string[] }
+  | { type: 'kept'; message: string; directory: string };
+
+export type ThrowawayLog = (event: ClusterEvent | ThrowawayEvent) => void;
+
+export interface TemporaryClusterParts {
+  installation: ClusterInstallation;
+  /** The cluster's own folder: `data/`, the server log, the socket, the owner marker. */
+  directory: string;
+  connectionInfo: ConnectionInfo;
+  runAs?: string | null;
+  log?: ThrowawayLog;
+  keep: boolean;
+  /** Unregisters the exit cleanup that removes `directory` (called once dispose removed it). */
+  unregisterCleanup?: () => void;
+}
+
+/**
+ * A started throwaway cluster (from {@link createTemporaryCluster}): a {@link Cluster} in a
+ * folder of its own, with its own socket directory, whose superuser is `postgres`. Dispose it
+ * (`await using`, `dispose()`) and the server stops at once (immediate shutdown: nothing in it
+ * is meant to last) and its folder is removed in the background; Node waits for that removal
+ * before it exits, and the exit cleanup removes it if the process ends first. `keep: true`
+ * keeps the folder (the server is then shut down cleanly) and says where it is.
+ */
+export class TemporaryCluster extends Cluster {
+  /** The cluster's folder (`data/` is the data directory). */
+  readonly directory: string;
+  /** How to reach the cluster's default database. */
+  readonly connectionInfo: ConnectionInfo;
+  /** Whether the folder is kept after dispose. */
+  readonly keep: boolean;
+  readonly #databases = new Set<TemporaryDatabase>();
+  readonly #unregisterCleanup: () => void;
+  readonly #emitEvent: ThrowawayLog | undefined;
+  #disposed: Promise<void> | null = null;
+
+  constructor(parts: TemporaryClusterParts) {
+    super(parts.installation, join(parts.directory, 'data'), {
+      superuser: 'postgres',
+      ...(parts.runAs !== undefined ? { runAs: parts.runAs } : {}),
+      ...(parts.log !== undefined ? { log: parts.log } : {}),
+    });
+    this.directory = parts.directory;
+    this.connectionInfo = parts.connectionInfo;
+    this.keep = parts.keep;
+    this.#emitEvent = parts.log;
+    this.#unregisterCleanup = parts.unregisterCleanup ?? (() => undefined);
+  }
+
+  /** libpq keyword/value connection string of the default database. */
+  connectionString(): string {
+    return this.connectionInfo.connectionString();
+  }
+
+  /** `postgresql://` URI of the default database (the socket directory as `host=`). */
+  uri(): string {
+    return this.connectionInfo.uri();
+  }
+
+  /** Options for `new pg.Client()` / `postgres()`. */
+  clientConfig(): ClientConfig {
+    return this.connectionInfo.clientConfig();
+  }
+
+  /** `PGHOST`, `PGPORT`, `PGUSER`, `PGDATABASE` (and `PGPASSWORD`) for psql and libpq tools. */
+  env(): ConnectionEnv {
+    return this.connectionInfo.env();
+  }
+
+  /**
+   * Runs one statement in the default database through node-postgres, on a connection of its
+   * own that is closed afterwards (so no idle session keeps the database from being used as a
+   * template). For the SDK's own use and quick scripts; an application uses its own client
+   * with {@link clientConfig}.
+   */
+  async query<Row extends Record<string, unknown> = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]> {
+    return runQuery<Row>(this.connectionInfo, sql, params);
+  }
+
+  /**
+   * A new database copied from `template` (default: `template1`), with a unique safe name
+   * unless one is given; dropped on its own dispose or with the cluster.
+   */
+  async createDatabase(options: CreateDatabaseOptions = {}): Promise<TemporaryDatabase> {
+    const database = await createDatabase(this.connectionInfo, options);
+    const tracked = new TemporaryDatabase(database.connectionInfo, database.template, () => this.#databases.delete(tracked));
+    this.#databases.add(tracked);
+    return tracked;
+  }
+
+  /** A copy of the cluster's default database (where migrations ran): `createDatabase({ template: <default> })`. */
+  async cloneDatabase(options: Omit<CreateDatabaseOptions, 'template'> = {}): Promise<TemporaryDatabase> {
+    return this.createDatabase({ ...options, template: this.connectionInfo.database });
+  }
+
+  /**
+   * Stops the server and removes the folder (unless `keep`). The server is gone when this
+   * resolves; the folder removal finishes in the background (see {@link waitForCleanup}).
+   * Idempotent.
+   */
+  dispose(): Promise<void> {
+    this.#disposed ??= this.#dispose();
+    return this.#disposed;
+  }
+
+  override async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
+  }
+
+  async #dispose(): Promise<void> {
+    if (this.keep) {
+      // Drop the per-test databases, stop cleanly so the folder can be inspected and restarted.
+      await Promise.allSettled([...this.#databases].map((database) => database.dispose()));
+      await holdingEventLoop(this.stop({ mode: 'fast', timeout: 5_000 }));
+      await writeOwnerMarker(this.directory, { keep: true });
+      this.#emitEvent?.({ type: 'kept', message: `kept the throwaway cluster in ${this.directory}`, directory: this.directory });
+      return;
+    }
+    this.#databases.clear();
+    // Nothing in a throwaway cluster is meant to last: immediate shutdown (SIGQUIT) takes a few ms.
+    await holdingEventLoop(this.stop({ mode: 'immediate', timeout: 5_000 }));
+    const directory = this.directory;
+    const dataDirectory = this.dataDirectory;
+    trackCleanup(
+      (async () => {
+        // A server that was killed outright (kill(), a crash) left postmaster.pid and its
+        // System V segment: remove the segment before the folder that names it.
+        const lock = await readPostmasterPid(dataDirectory).catch(() => null);
+        if (lock !== null && !isProcessAlive(lock.pid)) await removeLeakedSegment(lock.shmemKey);
+        await rm(directory, { recursive: true, force: true, maxRetries: 3 });
+      })().finally(() => this.#unregisterCleanup()),
+    );
+  }
+}
+
+/**
+ * Awaits `work` with a timer that keeps Node's event loop alive meanwhile. The server child
+ * process is unref'd (it must not keep Node running), so in a plain script whose last act is
+ * `await cluster.dispose()`, waiting for its exit event would otherwise let Node end first
+ * (exit code 13, "unsettled top-level await").
+ */
+async function holdingEventLoop<T>(work: Promise<T>): Promise<T> {
+  const timer = setInterval(() => undefined, 60_000);
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+  }
+}

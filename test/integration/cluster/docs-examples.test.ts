@@ -1,0 +1,58 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+
+// docs/cluster.md quotes these scripts verbatim (with `pg-cluster` in the imports); here each one
+// runs for real and must leave no folder behind under /tmp/pgct-example-*.
+const examples = join(import.meta.dirname, 'docs-examples');
+
+const expectations: Record<string, (printed: unknown[][]) => void> = {
+  'lifecycle.ts': (printed) => {
+    expect(printed[0]).toEqual([true, true, true]);
+    expect(printed[1]).toEqual([[{ two: 2 }]]);
+    expect(printed[2]).toEqual(['smart', { exitCode: 0, signal: null }]);
+  },
+  'configure.ts': (printed) => {
+    expect(printed[0]).toEqual([{ work_mem: '8MB', max_connections: '100' }]);
+    expect(printed[1]).toEqual([true, [expect.objectContaining({ name: 'max_connections', error: 'setting could not be applied' })], ['max_connections']]);
+  },
+  'stopping.ts': (printed) => {
+    expect(printed[0]).toEqual(['smart', 'fast', ['fast']]);
+    expect(printed[1]).toEqual([{ exitCode: null, signal: 'SIGKILL' }]);
+    expect(printed[2]).toEqual(['in production']);
+  },
+  'errors.ts': (printed) => {
+    expect(printed[0]).toEqual(['INVALID_SETTING', 1, expect.stringContaining('invalid value for parameter "shared_buffers": "plenty"')]);
+    expect(printed[1]).toEqual([false]);
+  },
+  'dispose.ts': (printed) => {
+    expect(printed[0]).toEqual([false]);
+  },
+};
+
+function leftovers(): string[] {
+  return readdirSync('/tmp').filter((name) => name.startsWith('pgct-example-'));
+}
+
+describe('docs/cluster.md examples', () => {
+  for (const [file, check] of Object.entries(expectations)) {
+    it(`runs ${file} and leaves nothing behind`, async () => {
+      const before = new Set(leftovers());
+      const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+      try {
+        await import(join(examples, file));
+        check(log.mock.calls);
+      } finally {
+        log.mockRestore();
+      }
+      expect(leftovers().filter((name) => !before.has(name))).toEqual([]);
+    });
+  }
+
+  it('quotes every example exactly', () => {
+    const docs = readFileSync(join(process.cwd(), 'docs', 'cluster.md'), 'utf8');
+    for (const file of Object.keys(expectations)) {
+      expect(docs, file).toContain(readFileSync(join(examples, file), 'utf8').replaceAll('../../../../src/index.js', 'pg-cluster'));
+    }
+  });
+});

@@ -1,0 +1,25 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import pg from 'pg';
+import { Cluster, defaultInstallation } from '../../../../src/index.js';
+
+const installation = await defaultInstallation(); // the system's PostgreSQL, or the npm binaries
+const root = await mkdtemp('/tmp/pgct-example-');
+await chmod(root, 0o755); // as root, the server runs as `postgres`, which must reach the data directory
+
+const cluster = new Cluster(installation, join(root, 'data'));
+await cluster.init({ user: 'postgres', authLocal: 'trust', encoding: 'UTF8', locale: 'C' });
+
+// Private: a Unix socket in `root`, no TCP. Resolves once the server accepts connections.
+const { pid } = await cluster.start({ settings: { listen_addresses: '', unix_socket_directories: root } });
+console.log(await cluster.running(), await cluster.readyForConnections(), pid === (await cluster.pid()));
+
+const client = new pg.Client(await cluster.connectionOptions()); // { host: root, port: 5432, user: 'postgres', … }
+await client.connect();
+console.log((await client.query('select 1 + 1 as two')).rows);
+await client.end();
+
+const stopped = await cluster.stop(); // smart shutdown: waits for clients to leave
+console.log(stopped.finalMode, stopped.exit);
+await cluster.drop(); // removes the data directory (and its log file)
+await rm(root, { recursive: true });
