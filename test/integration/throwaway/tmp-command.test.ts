@@ -28,11 +28,15 @@ function startTmp(args: string[]): Running {
 
 /** `node main.js tmp -- psql -X` on a pseudo-terminal: script(1) relays our pipes to and from it. */
 function startTmpOnTerminal(): Running {
-  return start('script', ['-qefc', `${process.execPath} ${mainJs()} tmp -- psql -X -P pager=off`, '/dev/null']);
+  // script(1) runs the line with $SHELL -c. dash (Debian's /bin/sh, and script's choice when SHELL
+  // is unset, as under CI) forks instead of exec-ing a lone command, stays in the terminal's
+  // foreground group, and ends itself with SIGINT after a Ctrl-C even though its child exited 0.
+  // `exec` leaves pg-cluster as the only process between script and psql, whatever the shell.
+  return start('script', ['-qefc', `exec ${process.execPath} ${mainJs()} tmp -- psql -X -P pager=off`, '/dev/null'], { SHELL: '/bin/sh' });
 }
 
-function start(file: string, args: string[]): Running {
-  const child = spawn(file, args, { env, stdio: 'pipe' });
+function start(file: string, args: string[], extraEnv: Record<string, string> = {}): Running {
+  const child = spawn(file, args, { env: { ...env, ...extraEnv }, stdio: 'pipe' });
   let out = '';
   let err = '';
   const waiters = new Set<() => void>();
