@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { CommandError, createTemporaryCluster, runInherited, type TemporaryClusterOptions } from '../index.js';
 import type { CliCommand } from './cli-command.js';
@@ -14,13 +15,14 @@ import { UsageError } from './usage-error.js';
 export const tmpCommand: CliCommand = {
   name: 'tmp',
   summary: 'Start a throwaway cluster, print how to connect, remove it on Ctrl-C (or run a command against it)',
-  usage: '[--major <n>] [--tcp] [--port <n>] [--password <p>] [--database <name>] [--keep] [--json] [-- <command> [args…]]',
+  usage: '[--major <n>] [--tcp] [--port <n>] [--password <p> | --password-file <path>] [--database <name>] [--keep] [--json] [-- <command> [args…]]',
   positionals: true,
   options: [
     { name: 'major', type: 'string', value: 'n', description: 'The PostgreSQL major version to use (default: the default installation)' },
     { name: 'tcp', type: 'boolean', description: 'Also listen on localhost, on a free port' },
     { name: 'port', type: 'string', value: 'n', description: 'Listen on localhost on this port' },
-    { name: 'password', type: 'string', value: 'p', description: 'Require this password (scram-sha-256) for postgres' },
+    { name: 'password', type: 'string', value: 'p', description: 'Require this password (scram-sha-256) for postgres (visible to ps: prefer --password-file)' },
+    { name: 'password-file', type: 'string', value: 'path', description: 'Require the password on the first line of this file' },
     { name: 'database', type: 'string', value: 'name', description: 'Create this database and make it the default one' },
     { name: 'keep', type: 'boolean', description: 'Keep the cluster folder afterwards (for debugging) and print where it is' },
     { name: 'json', type: 'boolean', description: 'Print the connection parameters as JSON' },
@@ -30,7 +32,8 @@ export const tmpCommand: CliCommand = {
     if (values.major !== undefined) options.major = toInteger('major', values.major);
     if (values.port !== undefined) options.port = toInteger('port', values.port);
     if (values.tcp === true) options.tcp = true;
-    if (typeof values.password === 'string') options.password = values.password;
+    const password = await passwordFrom(values.password, values['password-file']);
+    if (password !== undefined) options.password = password;
     if (typeof values.database === 'string') options.database = values.database;
     if (values.keep === true) options.keep = true;
     if (io.env['PG_CLUSTER_STORAGE']) options.storage = io.env['PG_CLUSTER_STORAGE'];
@@ -95,6 +98,29 @@ function untilInterrupted(): Promise<void> {
     };
     for (const signal of signals) process.once(signal, done);
   });
+}
+
+/**
+ * The password from `--password` or from the first line of `--password-file` (as `initdb
+ * --pwfile` reads it: up to the first newline, a CR before it dropped). Not both; not empty.
+ */
+async function passwordFrom(inline: string | boolean | undefined, file: string | boolean | undefined): Promise<string | undefined> {
+  if (inline !== undefined && file !== undefined) throw new UsageError('--password and --password-file exclude each other', 'tmp');
+  if (typeof inline === 'string') {
+    if (inline === '') throw new UsageError('--password expects a non-empty password', 'tmp');
+    return inline;
+  }
+  if (typeof file !== 'string') return undefined;
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new UsageError(`--password-file cannot read ${file} (${reason})`, 'tmp', { cause: error });
+  }
+  const password = (text.split('\n', 1)[0] ?? '').replace(/\r$/, '');
+  if (password === '') throw new UsageError(`--password-file ${file} has an empty first line`, 'tmp');
+  return password;
 }
 
 function toInteger(name: string, value: string | boolean): number {

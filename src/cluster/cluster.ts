@@ -258,7 +258,7 @@ export class Cluster {
    * temporary file of mode 0600, removed afterwards.
    */
   async init(options: InitOptions = {}): Promise<void> {
-    const { password, timeout = 60_000, signal } = options;
+    const { password, timeout = DEFAULT_TIMEOUT, signal } = options;
     validateTimeout(timeout);
     signal?.throwIfAborted();
     if (password !== undefined && (typeof password !== 'string' || password.includes('\n') || password.includes('\0'))) {

@@ -26,7 +26,7 @@ export interface InitOptions {
   noSync?: boolean;
   /** More initdb arguments, as given. */
   extraArgs?: readonly string[];
-  /** Milliseconds; default 60,000 (initdb takes about a second). */
+  /** Milliseconds; default 10,000 (initdb takes 1 to 3 s here with syncing; pass more on a slow disk). */
   timeout?: number;
   signal?: AbortSignal;
 }

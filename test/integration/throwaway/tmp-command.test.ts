@@ -263,6 +263,31 @@ describe('pg-cluster tmp', () => {
     }
   });
 
+  it('takes the password from the first line of --password-file, and the server requires it', async () => {
+    const file = join(storage, 'password');
+    writeFileSync(file, 'se cr\'et\r\nsecond line\n', { mode: 0o600 });
+    // With the right password (PGPASSWORD, set for the command) and a wrong one, over the socket.
+    const script = 'echo "pw=$PGPASSWORD"; psql -XAtc "SELECT 1"; PGPASSWORD=wrong psql -XAtc "SELECT 2" 2>&1; true';
+    const { stdout } = await run(process.execPath, [mainJs(), 'tmp', '--password-file', file, '--', 'sh', '-c', script], { env });
+    const [password, answer, refusal] = stdout.trim().split('\n');
+    expect(password).toBe("pw=se cr'et");
+    expect(answer).toBe('1');
+    expect(refusal).toMatch(/password authentication failed for user "postgres"/);
+    expect(readdirSync(join(storage, 'root', 'clusters'))).toEqual([]);
+  });
+
+  it.each([
+    [['--password', 'a', '--password-file', '/dev/null'], /--password and --password-file exclude each other/],
+    [['--password-file', '/nonexistent/pgct-password'], /--password-file cannot read \/nonexistent\/pgct-password \(ENOENT\)/],
+    [['--password-file', '/dev/null'], /--password-file \/dev\/null has an empty first line/],
+    [['--password='], /--password expects a non-empty password/],
+  ])('refuses %j with a usage error (exit status 2) and starts nothing', async (args, message) => {
+    const outcome = await run(process.execPath, [mainJs(), 'tmp', ...args, '--', 'true'], { env }).catch((error: { code: number; stderr: string }) => error);
+    expect(outcome).toMatchObject({ code: 2 });
+    expect((outcome as { stderr: string }).stderr).toMatch(message);
+    expect(readdirSync(join(storage, 'root', 'clusters'))).toEqual([]);
+  });
+
   it('refuses a bad --port with a usage error (exit status 2)', async () => {
     const outcome = await run(process.execPath, [mainJs(), 'tmp', '--port', 'x'], { env }).catch((error: { code: number; stderr: string }) => error);
     expect(outcome).toMatchObject({ code: 2 });
