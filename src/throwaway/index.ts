@@ -3,7 +3,7 @@ export { createTemporaryCluster, defaultInitOptions, defaultStorage, THROWAWAY_S
 export { TemporaryCluster, type ThrowawayEvent, type ThrowawayLog } from './temporary-cluster.js';
 export { TemporaryDatabase, createDatabase, dropDatabase, type CreateDatabaseOptions, type CreateDatabaseStrategy } from './temporary-database.js';
 export { TemporaryClusterError, type TemporaryClusterErrorCode } from './temporary-cluster-error.js';
-export { TemplateCache, type Template, type TemplateInfo, type TemplateInitOptions, type TemplateRequest } from './template-cache.js';
+export { TemplateCache, type PrunedTemplate, type Template, type TemplateInfo, type TemplateInitOptions, type TemplateRequest } from './template-cache.js';
 export { resolveThrowawayRoot, MIN_MEMORY_BYTES, type ThrowawayRoot, type ThrowawayStorage } from './throwaway-root.js';
 export { sweepLeftovers, type SweepResult } from './leftovers.js';
 export { waitForCleanup } from './pending-cleanups.js';

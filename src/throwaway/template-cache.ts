@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { InitOptions } from '../cluster/index.js';
 import { Cluster } from '../cluster/index.js';
@@ -16,11 +16,14 @@ export type TemplateInitOptions = Omit<InitOptions, 'password' | 'waldir' | 'tim
 /** How long to wait for another process's build of the same template before building one too. */
 const BUILDER_WAIT_MS = 60_000;
 
+/** A template folder without a readable template.json is pruned only once it is this old. */
+const UNREADABLE_GRACE_MS = 60_000;
+
 /** Builds running in this process, by template folder. */
 const buildsInFlight = new Map<string, Promise<Template>>();
 
-/** Bumped when the layout or the build steps of a template change: older templates are then ignored. */
-const TEMPLATE_FORMAT = 1;
+/** Bumped when the layout or the build steps of a template change: older templates are then ignored (and pruned). */
+const TEMPLATE_FORMAT = 2;
 
 /** What a template's `template.json` holds. */
 export interface TemplateInfo {
@@ -30,7 +33,15 @@ export interface TemplateInfo {
   version: string;
   major: number;
   initOptions: TemplateInitOptions;
+  /** The `postgres` binary it was built with (real path), its size and modification time then. */
+  postgres: { path: string | null; size: number | null; mtimeMs: number | null };
   createdAt: string;
+}
+
+/** A template removed by {@link TemplateCache.prune} or after a build superseded it, and why. */
+export interface PrunedTemplate {
+  key: string;
+  reason: 'superseded' | 'installation-gone' | 'installation-changed' | 'old-format' | 'unreadable';
 }
 
 /** A ready template: a data directory initialized once, to be copied by each new cluster. */
@@ -121,10 +132,13 @@ export class TemplateCache {
         version: installation.version,
         major: installation.versionInfo.major,
         initOptions,
+        postgres: await binaryState(installation.paths.postgres),
         createdAt: new Date().toISOString(),
       };
       await writeFile(join(build, 'template.json'), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o644 });
       await this.#putInPlace(build, key, fingerprint);
+      // The installation at this path changed (an upgrade): its older templates can never be used again.
+      await this.#remove(await this.#superseded(info));
     } finally {
       await rm(build, { recursive: true, force: true });
     }
@@ -138,6 +152,58 @@ export class TemplateCache {
   /** Removes every template (and abandoned builds). Clusters already copied are not affected. */
   async clear(): Promise<void> {
     await rm(this.directory, { recursive: true, force: true });
+  }
+
+  /**
+   * Removes the templates that can no longer be used: those whose `postgres` binary is gone or
+   * has changed since (an upgrade or a rebuild of the installation), those of an older cache
+   * format, and folders without a readable `template.json` (older than a minute, so a template
+   * being put in place is left alone). A build already removes the templates it supersedes;
+   * this also covers installations removed from the machine. Clusters already copied are not
+   * affected. Resolves to what it removed.
+   */
+  async prune(): Promise<PrunedTemplate[]> {
+    const names = (await readdir(this.directory).catch(() => [] as string[])).filter((name) => !name.startsWith('.'));
+    const doomed: PrunedTemplate[] = [];
+    for (const key of names) {
+      const info = await readInfo(join(this.directory, key));
+      if (info === null) {
+        const since = await stat(join(this.directory, key)).catch(() => null);
+        if (since !== null && Date.now() - since.mtimeMs > UNREADABLE_GRACE_MS) doomed.push({ key, reason: 'unreadable' });
+      } else if (info.format !== TEMPLATE_FORMAT || typeof info.postgres !== 'object' || info.postgres === null) {
+        doomed.push({ key, reason: 'old-format' });
+      } else if (info.postgres.path !== null) {
+        const now = await binaryState(info.postgres.path);
+        if (now.size === null) doomed.push({ key, reason: 'installation-gone' });
+        else if (now.size !== info.postgres.size || now.mtimeMs !== info.postgres.mtimeMs) doomed.push({ key, reason: 'installation-changed' });
+      }
+    }
+    await this.#remove(doomed);
+    return doomed;
+  }
+
+  /** Templates of the same `postgres` path and init options as `info`, built by an earlier state of it. */
+  async #superseded(info: TemplateInfo): Promise<PrunedTemplate[]> {
+    if (info.postgres.path === null) return [];
+    const options = JSON.stringify(canonical(info.initOptions));
+    const others = (await this.list()).filter(
+      (other) =>
+        other.key !== info.key &&
+        other.format === TEMPLATE_FORMAT &&
+        other.postgres?.path === info.postgres.path &&
+        other.fingerprint !== info.fingerprint &&
+        JSON.stringify(canonical(other.initOptions)) === options,
+    );
+    return others.map((other) => ({ key: other.key, reason: 'superseded' }));
+  }
+
+  /** Moves each template aside (a reader then no longer finds it) and removes it. */
+  async #remove(templates: readonly PrunedTemplate[]): Promise<void> {
+    for (const { key } of templates) {
+      if (key === '' || key.includes('/') || key.startsWith('.')) continue;
+      const stale = join(this.directory, `.stale-${key}-${process.pid}-${randomBytes(4).toString('hex')}`);
+      if (await rename(join(this.directory, key), stale).then(() => true, () => false)) await rm(stale, { recursive: true, force: true });
+    }
   }
 
   /** The templates in the cache. */
@@ -200,6 +266,14 @@ async function readInfo(folder: string): Promise<TemplateInfo | null> {
   } catch {
     return null;
   }
+}
+
+/** The real path, size and modification time of a binary (nulls when it is not there). */
+async function binaryState(path: string | null): Promise<TemplateInfo['postgres']> {
+  if (path === null) return { path: null, size: null, mtimeMs: null };
+  const real = await realpath(path).catch(() => path);
+  const stats = await stat(real).catch(() => null);
+  return { path: real, size: stats?.size ?? null, mtimeMs: stats?.mtimeMs ?? null };
 }
 
 function keyFor(major: number, fingerprint: string, initOptions: TemplateInitOptions): string {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -296,6 +296,45 @@ describe('the template cache', () => {
     const results = await Promise.all([1, 2, 3].map(() => cache.get(installation, options)));
     expect(results.map((r) => r.wasCached).sort()).toEqual([false, true, true]);
     expect(new Set(results.map((r) => r.dataDirectory)).size).toBe(1);
+    await cache.clear();
+  });
+
+  it('removes the templates an upgrade superseded, and prune() those of removed installations and older formats', async () => {
+    // A copy of the npm PostgreSQL 13 stands for an installation that gets upgraded in place.
+    const copyParent = mkdtempSync(join(scratch, 'pg13-copy-'));
+    chmodSync(copyParent, 0o755);
+    const copy = join(copyParent, 'native');
+    execFileSync('cp', ['-a', join(npmBindir(13), '..'), copy]);
+    const copied = await Installation.fromBinDir(join(copy, 'bin'));
+    const cache = new TemplateCache(join(scratch, 'pruning'));
+    const options = { user: 'postgres', noSync: true, walSegsize: 1 };
+    const other = await cache.get(installation, options);
+    const before = await cache.get(copied, options);
+    expect(before.wasCached).toBe(false);
+    // Nothing is stale yet.
+    expect(await cache.prune()).toEqual([]);
+    // The "upgrade": the binary changes (here its modification time), so its fingerprint does.
+    const postgres = join(copy, 'bin', 'postgres');
+    utimesSync(postgres, new Date('2020-01-01T00:00:00Z'), new Date('2020-01-01T00:00:00Z'));
+    const after = await cache.get(copied, options);
+    expect(after.wasCached).toBe(false);
+    expect(after.key).not.toBe(before.key);
+    expect((await cache.list()).map((t) => t.key).sort()).toEqual([other.key, after.key].sort());
+    expect(existsSync(join(cache.directory, before.key))).toBe(false);
+    // A template of an older cache format, and the installation removed from the machine.
+    mkdirSync(join(cache.directory, '15-0000000000000000', 'data'), { recursive: true });
+    writeFileSync(join(cache.directory, '15-0000000000000000', 'template.json'), JSON.stringify({ format: 1, key: '15-0000000000000000', fingerprint: 'x' }));
+    rmSync(copy, { recursive: true, force: true });
+    const pruned = await cache.prune();
+    expect(pruned.sort((a, b) => a.key.localeCompare(b.key))).toEqual(
+      [
+        { key: '15-0000000000000000', reason: 'old-format' },
+        { key: after.key, reason: 'installation-gone' },
+      ].sort((a, b) => a.key.localeCompare(b.key)),
+    );
+    expect((await cache.list()).map((t) => t.key)).toEqual([other.key]);
+    // The template of the installation that did not change is still used.
+    expect((await cache.get(installation, options)).wasCached).toBe(true);
     await cache.clear();
   });
 
