@@ -40,7 +40,7 @@ export function systemBindir(): string {
 }
 
 /** A bin directory of the npm-installed server binaries, e.g. `npmBindir(18)`. */
-export function npmBindir(major: 13 | 17 | 18): string {
+export function npmBindir(major: 13 | 14 | 16 | 17 | 18): string {
   return join(process.cwd(), 'node_modules', `pg-bin-${major}`, 'native', 'bin');
 }
 

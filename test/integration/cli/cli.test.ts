@@ -54,7 +54,7 @@ describe('node dist/cli/main.js', () => {
   it('`list --npm-aliases` adds the aliased npm installs', async () => {
     const { stdout, code } = await cli(['list', '--npm-aliases']);
     expect(code).toBe(0);
-    for (const alias of ['pg-bin-13', 'pg-bin-17', 'pg-bin-18']) expect(stdout).toContain(`as ${alias}`);
+    for (const alias of ['pg-bin-13', 'pg-bin-14', 'pg-bin-16', 'pg-bin-17', 'pg-bin-18']) expect(stdout).toContain(`as ${alias}`);
   });
 
   it('`--json` prints the same list for scripts', async () => {

@@ -29,7 +29,7 @@ export function systemInstallation(): ClusterInstallation {
   return fauxInstallation(systemBindir(), 15);
 }
 
-export function npmInstallation(major: 13 | 17 | 18): ClusterInstallation {
+export function npmInstallation(major: 13 | 14 | 16 | 17 | 18): ClusterInstallation {
   return fauxInstallation(npmBindir(major), major);
 }
 
