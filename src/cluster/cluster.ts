@@ -32,7 +32,7 @@ import {
   type SettingValue,
 } from '../control/index.js';
 import { expected } from '../errors.js';
-import { HbaFile } from '../hba/index.js';
+import { HbaFile, IdentFile } from '../hba/index.js';
 import { Installation, reachableInstallation } from '../installation/index.js';
 import { ClusterSettings } from './cluster-settings.js';
 import { ClusterInitializationError } from './cluster-initialization-error.js';
@@ -438,8 +438,9 @@ export class Cluster {
       return { pid: running.pid, alreadyRunning: true, logfile: running.server?.logPath ?? null };
     }
     const postgres = this.daemonPath;
-    if (postgres === null) {
-      throw new ClusterStartupError('PROGRAM_MISSING', `The installation has no postgres program: cannot start ${this.dataDirectory}`, {
+    if (postgres === null || !(await isExecutable(postgres))) {
+      const what = postgres === null ? 'no postgres program' : `no executable postgres at ${postgres}`;
+      throw new ClusterStartupError('PROGRAM_MISSING', `The installation has ${what}: cannot start ${this.dataDirectory}`, {
         dataDirectory: this.dataDirectory,
       });
     }
@@ -777,7 +778,21 @@ export class Cluster {
   /** pg_hba.conf in the lossless editor; `save()` keeps the file's owner and mode. Call reload() after. */
   async hba(): Promise<HbaFile> {
     const path = await this.hbaFile();
-    return HbaFile.load(path).catch((error: unknown) => {
+    // The server's major decides the grammar (include lines and regexes from 16, methods by major).
+    return HbaFile.load(path, { major: this.installation.versionInfo.major }).catch((error: unknown) => {
+      throw missingFileError(this.dataDirectory, path, error);
+    });
+  }
+
+  /** The pg_ident.conf the server reads: the `ident_file` setting, by default `<dataDirectory>/pg_ident.conf`. */
+  async identFile(): Promise<string> {
+    return this.settings.pathSetting('ident_file', 'pg_ident.conf', this.dataDirectory);
+  }
+
+  /** pg_ident.conf in the lossless editor, read with the server's major; `save()` keeps owner and mode. Call reload() after. */
+  async ident(): Promise<IdentFile> {
+    const path = await this.identFile();
+    return IdentFile.load(path, { major: this.installation.versionInfo.major }).catch((error: unknown) => {
       throw missingFileError(this.dataDirectory, path, error);
     });
   }

@@ -161,7 +161,8 @@ describe('start errors', () => {
     await fakeDataDirectory(gone.dataDirectory);
     const error = await rejection(gone.cluster.start({ settings: gone.settings }));
     expect(error).toBeInstanceOf(ClusterStartupError);
-    expect(['PROGRAM_MISSING', 'STARTUP_FAILED', 'NOT_A_DATA_DIRECTORY']).toContain(error.code);
+    expect(error).toMatchObject({ code: 'PROGRAM_MISSING', message: expect.stringContaining('no executable postgres at /nonexistent/bin/postgres') });
+    expect(gone.cluster.daemonProcess).toBeNull();
   });
 
   it('a bad setting name is refused before anything runs; an unwritable log file is a typed error', async () => {

@@ -74,6 +74,37 @@ describe('cluster.settings', () => {
     await w.cluster.settings.delete('hba_file');
   });
 
+  it('hba() and ident() read with the grammar of the cluster\'s major (no include lines before 16)', async () => {
+    const major = w.cluster.installation.versionInfo.major;
+    const hbaPath = await w.cluster.hbaFile();
+    const hbaText = readFileSync(hbaPath, 'utf8');
+    const identPath = await w.cluster.identFile();
+    expect(identPath).toBe(join(w.dataDirectory, 'pg_ident.conf'));
+    const identText = readFileSync(identPath, 'utf8');
+    try {
+      writeFileSync(hbaPath, `${hbaText}include extra_hba.conf\n`);
+      writeFileSync(identPath, `${identText}include extra_ident.conf\n`);
+      const hba = await w.cluster.hba();
+      const ident = await w.cluster.ident();
+      expect({ hba: hba.major, ident: ident.major }).toEqual({ hba: major, ident: major });
+      // PostgreSQL 15 reads `include` as an unknown connection type: a diagnostic, as the server reports.
+      const hbaCodes = hba.diagnostics.map((d) => d.line);
+      const identLines = ident.diagnostics.map((d) => d.line);
+      const lastHba = hbaText.split('\n').length;
+      const lastIdent = identText.split('\n').length;
+      if (major < 16) {
+        expect(hbaCodes).toContain(lastHba);
+        expect(identLines).toContain(lastIdent);
+      } else {
+        expect(hbaCodes).not.toContain(lastHba);
+        expect(identLines).not.toContain(lastIdent);
+      }
+    } finally {
+      writeFileSync(hbaPath, hbaText);
+      writeFileSync(identPath, identText);
+    }
+  });
+
   it('refuses to overwrite an edit someone made meanwhile', async () => {
     const file = await w.cluster.settings.load();
     file.set('work_mem', '5MB');
