@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CommandError, runCommand } from '../control/index.js';
 import { findExecutableSync, isDirectorySync } from './executable-file.js';
@@ -36,7 +37,25 @@ export async function binDirDictionary(dir: string, options: BinDirOptions = {})
   if (version === null) {
     throw new InvalidBinDirError(bindir, `\`${postgres} --version\` printed no PostgreSQL version: ${JSON.stringify(output)}`, { output });
   }
-  return { version, ...layoutOf(bindir) };
+  const dictionary: PgConfigDictionary = { version, ...layoutOf(bindir) };
+  const ssl = await sslLibraryOf(postgres);
+  if (ssl !== null) dictionary.ssl_library = ssl;
+  return dictionary;
+}
+
+/**
+ * Which SSL library the server binary uses, from the symbols it imports (no pg_config to tell):
+ * `'OpenSSL'` (the value of the server's own `ssl_library` setting) when it calls OpenSSL's
+ * `SSL_CTX_new`, else `''` (built without SSL), or `null` when the binary cannot be read.
+ */
+export async function sslLibraryOf(postgres: string): Promise<string | null> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(postgres);
+  } catch {
+    return null;
+  }
+  return bytes.includes('SSL_CTX_new') ? 'OpenSSL' : '';
 }
 
 /** `postgres (PostgreSQL) 18.4` → `PostgreSQL 18.4`, the shape pg_config prints. */

@@ -80,7 +80,11 @@ export class Installation {
   readonly version: string;
   readonly versionInfo: Readonly<VersionInfo>;
   readonly configureOptions: Readonly<ConfigureOptions>;
-  /** Whether the build has SSL support (`--with-openssl` or `--with-ssl=openssl`). */
+  /**
+   * Whether the build has SSL support: `--with-openssl` or `--with-ssl=openssl` in pg_config's
+   * CONFIGURE; for a bin directory without pg_config, whether its `postgres` uses OpenSSL (the
+   * dictionary's `ssl_library`, as {@link Installation.fromBinDir} finds it).
+   */
   readonly ssl: boolean;
   readonly paths: InstallationPaths;
 
@@ -181,6 +185,8 @@ function normaliseInfo(info: unknown): PgConfigDictionary {
 }
 
 function hasSsl(configure: Readonly<ConfigureOptions>, info: Readonly<PgConfigDictionary>): boolean {
+  // A bin directory without pg_config: what its server binary links (see binDirDictionary).
+  if (info.ssl_library !== undefined) return info.ssl_library.toLowerCase() === 'openssl';
   if (configure.with_openssl !== undefined && configure.with_openssl !== 'no') return true;
   if (typeof configure.with_ssl === 'string') return configure.with_ssl.toLowerCase() === 'openssl';
   // A build without configure options (meson) still names the library it links.

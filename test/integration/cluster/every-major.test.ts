@@ -85,6 +85,9 @@ describe.each(majors)('PostgreSQL $major', ({ major, bindir }) => {
     // The server is the binary's: same major, same version string.
     const [version] = await query(cluster, "SELECT current_setting('server_version_num')::int / 10000 AS major, current_setting('server_version') AS version, current_user AS who");
     expect(version).toEqual({ major, version: installation.version.replace(/^PostgreSQL /, ''), who: 'admin' });
+    // installation.ssl, read off the binary (no pg_config here), agrees with the server's own ssl_library.
+    const [{ ssl_library: sslLibrary } = {}] = await query(cluster, 'SHOW ssl_library');
+    expect({ ssl: installation.ssl, library: installation.info.ssl_library }).toEqual({ ssl: sslLibrary === 'OpenSSL', library: sslLibrary });
     // Not trust: initdb set scram-sha-256 for local connections, stored a SCRAM verifier, and a wrong password is refused.
     expect(await query(cluster, "SELECT DISTINCT auth_method FROM pg_hba_file_rules WHERE type = 'local'")).toEqual([{ auth_method: 'scram-sha-256' }]);
     expect(await query(cluster, "SELECT rolpassword LIKE 'SCRAM-SHA-256$%' AS scram FROM pg_authid WHERE rolname = 'admin'")).toEqual([{ scram: true }]);

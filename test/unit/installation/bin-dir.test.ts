@@ -44,6 +44,16 @@ describe('Installation.fromBinDir', () => {
     });
     expect(inst.hasServer).toBe(true);
     expect(inst.configureOptions).toEqual({});
+    // A fake postgres links no SSL library.
+    expect(inst.ssl).toBe(false);
+    expect(inst.info.ssl_library).toBe('');
+  });
+
+  it('tells SSL support from the symbols the server binary imports (no pg_config to say so)', async () => {
+    const bindir = join(scratch.dir, 'with-ssl', 'bin');
+    writeExecutable(join(bindir, 'postgres'), `# imports SSL_CTX_new\nif [ "$1" = --version ]; then echo 'postgres (PostgreSQL) 17.2'; fi`);
+    const inst = await Installation.fromBinDir(bindir);
+    expect({ ssl: inst.ssl, library: inst.info.ssl_library }).toEqual({ ssl: true, library: 'OpenSSL' });
   });
 
   it('reads a classic prefix layout: ../share, ../lib, ../include', async () => {
