@@ -15,7 +15,7 @@ import { UsageError } from './usage-error.js';
 export const tmpCommand: CliCommand = {
   name: 'tmp',
   summary: 'Start a throwaway cluster, print how to connect, remove it on Ctrl-C (or run a command against it)',
-  usage: '[--major <n>] [--tcp] [--port <n>] [--password <p> | --password-file <path>] [--database <name>] [--keep] [--json] [-- <command> [args…]]',
+  usage: '[--major <n>] [--tcp] [--port <n>] [--password <p> | --password-file <path>] [--database <name>] [--run-as <user>] [--keep] [--json] [-- <command> [args…]]',
   positionals: true,
   options: [
     { name: 'major', type: 'string', value: 'n', description: 'The PostgreSQL major version to use (default: the default installation)' },
@@ -24,6 +24,7 @@ export const tmpCommand: CliCommand = {
     { name: 'password', type: 'string', value: 'p', description: 'Require this password (scram-sha-256) for postgres (visible to ps: prefer --password-file)' },
     { name: 'password-file', type: 'string', value: 'path', description: 'Require the password on the first line of this file' },
     { name: 'database', type: 'string', value: 'name', description: 'Create this database and make it the default one' },
+    { name: 'run-as', type: 'string', value: 'user', description: 'As root: the OS user the server runs as (default: $PG_CLUSTER_RUN_AS, else postgres)' },
     { name: 'keep', type: 'boolean', description: 'Keep the cluster folder afterwards (for debugging) and print where it is' },
     { name: 'json', type: 'boolean', description: 'Print the connection parameters as JSON' },
   ],
@@ -36,6 +37,10 @@ export const tmpCommand: CliCommand = {
     if (password !== undefined) options.password = password;
     if (typeof values.database === 'string') options.database = values.database;
     if (values.keep === true) options.keep = true;
+    if (values['run-as'] !== undefined) {
+      if (typeof values['run-as'] !== 'string' || values['run-as'] === '') throw new UsageError('--run-as expects a user name', 'tmp');
+      options.runAs = values['run-as'];
+    }
     if (io.env['PG_CLUSTER_STORAGE']) options.storage = io.env['PG_CLUSTER_STORAGE'];
     const [file, ...args] = positionals;
 

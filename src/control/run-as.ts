@@ -14,8 +14,17 @@ export interface RunAsUser {
   groups: number[];
 }
 
-/** The user a root process runs the server as when no `runAs` is given. */
+/** The user a root process runs the server as when no `runAs` is given and `PG_CLUSTER_RUN_AS` is unset. */
 export const DEFAULT_RUN_AS = 'postgres';
+
+/** The environment variable that names the default `runAs` user of a root process (containers without `postgres`). */
+export const RUN_AS_ENV = 'PG_CLUSTER_RUN_AS';
+
+/** The default `runAs` of a root process: `$PG_CLUSTER_RUN_AS` when set and not empty, else `postgres`. */
+export function defaultRunAs(env: NodeJS.ProcessEnv = process.env): string {
+  const named = env[RUN_AS_ENV];
+  return named !== undefined && named !== '' ? named : DEFAULT_RUN_AS;
+}
 
 export function isRoot(): boolean {
   return process.getuid?.() === 0;
@@ -47,14 +56,15 @@ export async function resolveRunAs(runAs?: string | null): Promise<RunAsUser | n
       'PostgreSQL refuses to run as root. Pass `runAs` with an unprivileged OS user (for example `postgres`), or run this process as that user.',
     );
   }
-  const name = runAs ?? DEFAULT_RUN_AS;
+  const name = runAs ?? defaultRunAs();
+  const fromEnv = runAs === undefined && name !== DEFAULT_RUN_AS;
   const found = await lookUpUser(name);
   if (found === null) {
     throw new RunAsError(
-      runAs === undefined ? 'RUN_AS_REQUIRED' : 'RUN_AS_USER_NOT_FOUND',
-      runAs === undefined
-        ? `PostgreSQL refuses to run as root and there is no \`${DEFAULT_RUN_AS}\` OS user. Create one (pg-cluster never creates users) or pass \`runAs\` with an existing unprivileged user.`
-        : `There is no OS user \`${name}\` to run PostgreSQL as. Create it (pg-cluster never creates users) or pass another \`runAs\`.`,
+      runAs === undefined && !fromEnv ? 'RUN_AS_REQUIRED' : 'RUN_AS_USER_NOT_FOUND',
+      runAs === undefined && !fromEnv
+        ? `PostgreSQL refuses to run as root and there is no \`${DEFAULT_RUN_AS}\` OS user. Create one (pg-cluster never creates users), or name an existing unprivileged user: \`runAs\`, ${RUN_AS_ENV}=<user>, or \`pg-cluster tmp --run-as <user>\`.`
+        : `There is no OS user \`${name}\`${fromEnv ? ` (from ${RUN_AS_ENV})` : ''} to run PostgreSQL as. Create it (pg-cluster never creates users) or name another one.`,
       { user: name },
     );
   }

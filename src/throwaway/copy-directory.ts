@@ -1,11 +1,11 @@
-import { cp } from 'node:fs/promises';
+import { cp, stat } from 'node:fs/promises';
 import { chownTree, CommandError, runCommand, type RunAsUser } from '../control/index.js';
 
 export type CopyMethod = 'cp' | 'node';
 
 /**
  * Copies a data directory tree to `target` (which must not exist), keeping modes and, as root,
- * ownership. On Linux `cp -a --reflink=auto` shares the blocks where the file system can
+ * ownership (given to `owner` when the source belongs to someone else). On Linux `cp -a --reflink=auto` shares the blocks where the file system can
  * (Btrfs, XFS: a copy-on-write clone, near free) and copies them otherwise; elsewhere, or when
  * `cp` fails to start, Node copies and the tree is then given to `owner`.
  * Resolves to the method used.
@@ -14,6 +14,9 @@ export async function copyDirectory(source: string, target: string, owner: RunAs
   if (process.platform === 'linux') {
     try {
       await runCommand('cp', ['-a', '--reflink=auto', '--', source, target], options.signal === undefined ? {} : { signal: options.signal });
+      // `cp -a` keeps the template's owner: a template built for another `runAs` user must
+      // become this server's (PostgreSQL refuses a data directory it does not own).
+      if (owner !== null && (await stat(source)).uid !== owner.uid) await chownTree(target, owner);
       return 'cp';
     } catch (error) {
       // `cp` missing: copy with Node. Any other failure (no space, permissions) is real.
