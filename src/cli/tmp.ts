@@ -49,7 +49,9 @@ export const tmpCommand: CliCommand = {
       if (file !== undefined) return await runAgainst(cluster.env(), file, args, io);
       const info = cluster.connectionInfo;
       if (values.json === true) {
-        io.stdout.write(`${JSON.stringify({ ...info.toJSON(), connectionString: info.connectionString(), uri: info.uri(), directory: cluster.directory })}\n`);
+        const tcp = cluster.tcpConnectionInfo;
+        const tcpForms = tcp === null ? {} : { tcpConnectionString: tcp.connectionString(), tcpUri: tcp.uri() };
+        io.stdout.write(`${JSON.stringify({ ...info.toJSON(), connectionString: info.connectionString(), uri: info.uri(), ...tcpForms, directory: cluster.directory })}\n`);
       } else {
         io.stdout.write(
           [
@@ -57,6 +59,7 @@ export const tmpCommand: CliCommand = {
             `  connection string: ${info.connectionString()}`,
             `  URI:               ${info.uri()}`,
             `  psql:              psql ${quoteForShell(info.connectionString())}`,
+            ...(cluster.tcpConnectionInfo === null ? [] : [`  over TCP:          ${cluster.tcpConnectionInfo.uri()}`]),
             'Press Ctrl-C to stop it and remove it.',
             '',
           ].join('\n'),

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execa } from 'execa';
 
 /** A process that signals a server when the Node process that started it disappears. */
 export interface Watchdog {
@@ -17,11 +17,19 @@ export interface Watchdog {
 export function startWatchdog(pid: number, signal: NodeJS.Signals = 'SIGQUIT'): Watchdog {
   if (!Number.isInteger(pid) || pid <= 0) throw new RangeError(`not a pid: ${pid}`);
   const name = signal.replace(/^SIG/, '');
-  const child = spawn('/bin/sh', ['-c', `read _ignored; kill -s ${name} ${pid} 2>/dev/null`], {
-    stdio: ['pipe', 'ignore', 'ignore'],
+  const child = execa('/bin/sh', ['-c', `read _ignored; kill -s ${name} ${pid} 2>/dev/null`], {
+    stdin: 'pipe',
+    stdout: 'ignore',
+    stderr: 'ignore',
     detached: true,
+    // No /bin/sh: the result says so and nobody asks; nothing more we can do, the exit cleanup remains.
+    reject: false,
+    buffer: false,
+    // Our exit is when it must act (the pipe closes), not be killed first; and execa's exit hook
+    // would hand SIGINT/SIGTERM/SIGHUP away from the exit cleanup registry (see ServerProcess).
+    cleanup: false,
+    forceKillAfterDelay: false,
   });
-  child.on('error', () => undefined); // no /bin/sh: nothing more we can do; the exit cleanup remains
   child.stdin?.on('error', () => undefined);
   child.unref();
   (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();

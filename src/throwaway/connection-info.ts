@@ -83,21 +83,31 @@ export class ConnectionInfo implements ConnectionParameters {
   }
 
   /**
-   * A `postgresql://` URI, every part percent-encoded. A socket directory goes in the `host`
-   * query parameter (`postgresql://postgres@/db?host=%2Ftmp%2Fx&port=5432`), which libpq,
-   * node-postgres and postgres.js all read.
+   * A `postgresql://` URI in the form libpq documents, which WHATWG `new URL()` parses too:
+   * `postgresql://user:password@host:port/database`. A socket directory is the host,
+   * percent-encoded (`postgresql://postgres@%2Ftmp%2Fx:5432/app`); an IPv6 address is bracketed.
+   * User and password are encoded with `encodeURIComponent`; the database keeps the characters
+   * a URI path allows as they are (letters, digits, `-._~!$&'()*+,;=:@/`) and encodes the rest,
+   * because neither node driver fully decodes the path.
+   *
+   * Who reads what (checked against a server in test/integration/throwaway/connection-info.test.ts):
+   * libpq (psql) reads all of it back exactly. node-postgres reads all of it except a database
+   * name holding `?`, `#` or a `.`/`..` segment (it decodes the path with `decodeURI`).
+   * postgres.js 3.4 reads user, password, host and port over TCP, a database name only when it
+   * needs no encoding, and never a socket directory (it takes the host for a DNS name): give it
+   * {@link clientConfig}, which carries every name to both node drivers.
    */
   uri(): string {
     const credentials = encodeURIComponent(this.user) + (this.password === undefined ? '' : `:${encodeURIComponent(this.password)}`);
-    const database = encodeURIComponent(this.database);
-    if (this.isUnixSocket) {
-      return `postgresql://${credentials}@/${database}?host=${encodeURIComponent(this.host)}&port=${this.port}`;
-    }
-    const host = this.host.includes(':') ? `[${this.host}]` : encodeURIComponent(this.host);
-    return `postgresql://${credentials}@${host}:${this.port}/${database}`;
+    const host = this.isUnixSocket ? encodeURIComponent(this.host) : this.host.includes(':') ? `[${this.host}]` : encodeURIComponent(this.host);
+    return `postgresql://${credentials}@${host}:${this.port}/${encodeDatabasePath(this.database)}`;
   }
 
-  /** `{ host, port, user, database, password? }`: node-postgres and postgres.js read a socket directory in `host`. */
+  /**
+   * `{ host, port, user, database, password? }`, taken as they are by node-postgres
+   * (`new pg.Client(config)`) and postgres.js (`postgres(config)`), both of which read a
+   * socket directory in `host`: the form that carries every name to both drivers.
+   */
   clientConfig(): ClientConfig {
     return this.toJSON();
   }
@@ -119,6 +129,19 @@ export class ConnectionInfo implements ConnectionParameters {
     if (this.password !== undefined) json.password = this.password;
     return json;
   }
+}
+
+/**
+ * The database part of a URI: percent-encodes every character a URI path segment does not
+ * allow as it is (RFC 3986 `pchar`), and keeps `/`, which libpq and both node drivers take as
+ * part of the name. WHATWG URL parsers (node-postgres, postgres.js) drop `.` and `..` segments,
+ * so a name with such a segment gets its `/` encoded instead (`a%2F..`): libpq still reads it.
+ * A name that is `.` or `..` itself cannot pass a WHATWG parser in any spelling.
+ */
+export function encodeDatabasePath(database: string): string {
+  const hasDotSegment = database.split('/').some((segment) => segment === '.' || segment === '..');
+  const unsafe = hasDotSegment ? /[^A-Za-z0-9\-._~!$&'()*+,;=:@]/gu : /[^A-Za-z0-9\-._~!$&'()*+,;=:@/]/gu;
+  return database.replace(unsafe, (character) => encodeURIComponent(character));
 }
 
 /** libpq's conninfo quoting: single quotes when empty or holding spaces, quotes or backslashes; `\` escapes. */

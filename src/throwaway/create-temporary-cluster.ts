@@ -32,9 +32,12 @@ export interface TemporaryClusterOptions {
   extensions?: readonly string[];
   /** The default database; created when it is not `postgres`. */
   database?: string;
-  /** Listen on localhost too, on a free port (default: the private Unix socket only). */
+  /**
+   * Listen on localhost too, on a free port (default: the private Unix socket only); the
+   * cluster's `tcpConnectionInfo` says how to connect that way.
+   */
   tcp?: boolean;
-  /** Listen on localhost on this port (implies `tcp`). */
+  /** Listen on localhost on this port (implies `tcp`; the socket uses the same port number). */
   port?: number;
   /** Set this password for `postgres` and require it (scram-sha-256) on the socket and TCP. Default: trust. */
   password?: string;
@@ -79,6 +82,8 @@ export const THROWAWAY_SETTINGS: Readonly<Record<string, SettingValue>> = Object
   full_page_writes: false,
 });
 
+/** What the server listens on with `tcp`, and the host of `tcpConnectionInfo`: one name for both, so they match. */
+const TCP_HOST = 'localhost';
 const PORT_ATTEMPTS = 5;
 /** sun_path is 108 bytes on Linux, NUL included. */
 const MAX_SOCKET_PATH_BYTES = 107;
@@ -160,17 +165,17 @@ async function createOne(options: TemporaryClusterOptions): Promise<TemporaryClu
     for (let attempt = 1; ; attempt++) {
       const port = options.port ?? (tcp ? await findFreePort({ exclude: tried }) : 5432);
       tried.add(port);
-      const connectionInfo = new ConnectionInfo({
-        host: directory,
+      const parameters = {
         port,
         user: 'postgres',
         database,
         ...(options.password !== undefined ? { password: options.password } : {}),
-      });
+      };
       cluster = new TemporaryCluster({
         installation,
         directory,
-        connectionInfo,
+        connectionInfo: new ConnectionInfo({ ...parameters, host: directory }),
+        tcpConnectionInfo: tcp ? new ConnectionInfo({ ...parameters, host: TCP_HOST }) : null,
         keep: options.keep === true,
         unregisterCleanup,
         ...runAsOption,
@@ -185,7 +190,7 @@ async function createOne(options: TemporaryClusterOptions): Promise<TemporaryClu
             // nothing outside its folder, and the folder is removed.
             ...(root.isMemory ? { dynamic_shared_memory_type: 'mmap' } : {}),
             ...options.settings,
-            listen_addresses: tcp ? 'localhost' : '',
+            listen_addresses: tcp ? TCP_HOST : '',
             port,
             unix_socket_directories: directory,
           },

@@ -22,6 +22,8 @@ export interface TemporaryClusterParts {
   /** The cluster's own folder: `data/`, the server log, the socket, the owner marker. */
   directory: string;
   connectionInfo: ConnectionInfo;
+  /** The same over TCP, when the server listens on it; `null` (the default) when it does not. */
+  tcpConnectionInfo?: ConnectionInfo | null;
   runAs?: string | null;
   log?: ThrowawayLog;
   keep: boolean;
@@ -40,8 +42,13 @@ export interface TemporaryClusterParts {
 export class TemporaryCluster extends Cluster {
   /** The cluster's folder (`data/` is the data directory). */
   readonly directory: string;
-  /** How to reach the cluster's default database. */
+  /** How to reach the cluster's default database: over its private Unix socket (`host` is the socket directory). */
   readonly connectionInfo: ConnectionInfo;
+  /**
+   * The same database, user and password over TCP (`host` is `localhost`, the server's
+   * `listen_addresses`), when the cluster was created with `tcp` or `port`; otherwise `null`.
+   */
+  readonly tcpConnectionInfo: ConnectionInfo | null;
   /** Whether the folder is kept after dispose. */
   readonly keep: boolean;
   readonly #databases = new Set<TemporaryDatabase>();
@@ -57,6 +64,7 @@ export class TemporaryCluster extends Cluster {
     });
     this.directory = parts.directory;
     this.connectionInfo = parts.connectionInfo;
+    this.tcpConnectionInfo = parts.tcpConnectionInfo ?? null;
     this.keep = parts.keep;
     this.#emitEvent = parts.log;
     this.#unregisterCleanup = parts.unregisterCleanup ?? (() => undefined);
@@ -67,7 +75,7 @@ export class TemporaryCluster extends Cluster {
     return this.connectionInfo.connectionString();
   }
 
-  /** `postgresql://` URI of the default database (the socket directory as `host=`). */
+  /** `postgresql://` URI of the default database (the socket directory, percent-encoded, as its host). */
   uri(): string {
     return this.connectionInfo.uri();
   }

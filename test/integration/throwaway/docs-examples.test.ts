@@ -32,10 +32,16 @@ const expectations: Record<string, (printed: unknown[][]) => void> = {
   },
   'options.ts': (printed) => {
     expect(printed[0]![0]).toBe(64);
-    expect(printed[1]![0]).toMatch(/^postgresql:\/\/postgres:secret@\/app\?host=%2Ftmp%2Fpgct-docs-.*&port=\d+$/);
+    expect(printed[1]![0]).toMatch(/^postgresql:\/\/postgres:secret@localhost:\d+\/app$/);
+    expect(printed[2]![0]).toMatch(/^postgresql:\/\/postgres:secret@%2Ftmp%2Fpgct-docs-[^/]*:\d+\/app$/);
   },
   'libpq-tools.ts': (printed) => {
     expect(printed[0]![0]).toBe('postgres');
+  },
+  'drivers.ts': (printed) => {
+    expect(printed[0]![0]).toBe('my app');
+    expect(printed[1]![0]).toEqual([{ db: 'my app' }]);
+    expect(printed[2]![0]).toEqual({ db: 'my app' });
   },
 };
 

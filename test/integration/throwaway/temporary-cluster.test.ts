@@ -35,6 +35,7 @@ describe('createTemporaryCluster', () => {
     try {
       const info = cluster.connectionInfo;
       expect(info).toMatchObject({ host: cluster.directory, user: 'postgres', database: 'postgres' });
+      expect(cluster.tcpConnectionInfo).toBeNull();
       expect(cluster.dataDirectory).toBe(join(cluster.directory, 'data'));
       expect(await cluster.query('SHOW listen_addresses')).toEqual([{ listen_addresses: '' }]);
       expect(await cluster.query('SELECT current_user AS u, rolsuper FROM pg_roles WHERE rolname = current_user')).toEqual([{ u: 'postgres', rolsuper: true }]);
@@ -108,7 +109,8 @@ describe('createTemporaryCluster', () => {
       const ports = clusters.map((c) => c.connectionInfo.port);
       expect(new Set(ports).size).toBe(3);
       for (const cluster of clusters) {
-        const client = new pg.Client({ host: '127.0.0.1', port: cluster.connectionInfo.port, user: 'postgres', database: 'postgres' });
+        expect(cluster.tcpConnectionInfo?.toJSON()).toEqual({ ...cluster.connectionInfo.toJSON(), host: 'localhost' });
+        const client = new pg.Client(cluster.tcpConnectionInfo!.clientConfig());
         await client.connect();
         expect((await client.query('SHOW port')).rows[0].port).toBe(String(cluster.connectionInfo.port));
         await client.end();
@@ -142,7 +144,8 @@ describe('createTemporaryCluster', () => {
       const { password: _drop, ...noPassword } = cluster.clientConfig();
       const refused = new pg.Client({ ...noPassword, password: 'wrong' });
       await expect(refused.connect()).rejects.toMatchObject({ code: '28P01' });
-      const overTcp = new pg.Client({ host: 'localhost', port: cluster.connectionInfo.port, user: 'postgres', database: 'postgres', password });
+      expect(cluster.tcpConnectionInfo?.password).toBe(password);
+      const overTcp = new pg.Client(cluster.tcpConnectionInfo!.clientConfig());
       await overTcp.connect();
       expect((await overTcp.query("SELECT rolpassword LIKE 'SCRAM-SHA-256$%' AS scram FROM pg_authid WHERE rolname = 'postgres'")).rows).toEqual([{ scram: true }]);
       await overTcp.end();

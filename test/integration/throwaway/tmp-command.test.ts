@@ -121,6 +121,24 @@ describe('pg-cluster tmp', () => {
     await expectNothingLeft(pid);
   });
 
+  it('with --tcp, prints the TCP forms too, and they connect', async () => {
+    const running = startTmp(['--tcp', '--json']);
+    try {
+      await running.printed('\n');
+      const printed = JSON.parse(running.out()) as { port: number; tcpUri: string; tcpConnectionString: string; uri: string };
+      expect(printed.tcpUri).toBe(`postgresql://postgres@localhost:${printed.port}/postgres`);
+      expect(printed.tcpConnectionString).toBe(`host=localhost port=${printed.port} user=postgres dbname=postgres`);
+      for (const target of [printed.tcpUri, printed.tcpConnectionString, printed.uri]) {
+        const { stdout } = await run('psql', ['-XAtc', "SELECT coalesce(host(inet_server_addr()), 'socket')", target]);
+        expect(stdout.trim()).toMatch(target === printed.uri ? /^socket$/ : /^(127\.0\.0\.1|::1)$/);
+      }
+    } finally {
+      running.child.kill('SIGINT');
+    }
+    expect(await running.exited).toBe(0);
+    expect(readdirSync(join(storage, 'root', 'clusters'))).toEqual([]);
+  });
+
   it('prints a psql command line that works', async () => {
     const child = spawn(process.execPath, [mainJs(), 'tmp'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

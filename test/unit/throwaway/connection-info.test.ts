@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { parse } from 'pg-connection-string';
+import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
-import { ConnectionInfo, quoteConnectionValue } from '../../../src/throwaway/connection-info.js';
+import { ConnectionInfo, encodeDatabasePath, quoteConnectionValue } from '../../../src/throwaway/connection-info.js';
 
 // libpq's conninfo reader (fe-connect.c, conninfo_parse): key = value, a value single-quoted or
 // bare, backslash escapes the next character in both.
@@ -58,26 +59,83 @@ describe('ConnectionInfo', () => {
     );
   });
 
-  it('gives a URI with the socket directory in host=, which node-postgres reads back', () => {
-    expect(socket.uri()).toBe('postgresql://postgres@/app?host=%2Ftmp%2Fpgc%20x&port=5432');
-    const parsed = parse(socket.uri());
-    expect(parsed).toMatchObject({ host: '/tmp/pgc x', port: '5432', user: 'postgres', database: 'app' });
+  it('gives a URI with the socket directory percent-encoded as its host, as libpq documents it', () => {
+    expect(socket.uri()).toBe('postgresql://postgres@%2Ftmp%2Fpgc%20x:5432/app');
+    expect(new URL(socket.uri())).toMatchObject({ hostname: '%2Ftmp%2Fpgc%20x', port: '5432', username: 'postgres', pathname: '/app' });
+    expect(parse(socket.uri())).toMatchObject({ host: '/tmp/pgc x', port: '5432', user: 'postgres', database: 'app' });
   });
 
-  it('percent-encodes user, password and database in the URI', () => {
+  it('gives exact URIs for special characters in every part', () => {
+    const special = { user: 'us@r:/% é', password: 'p@ss:/%w ö#?&=+rd', database: 'd@b:/% é x#?&=+' };
+    expect(new ConnectionInfo({ host: '/tmp/s', port: 5432, ...special }).uri()).toBe(
+      'postgresql://us%40r%3A%2F%25%20%C3%A9:p%40ss%3A%2F%25w%20%C3%B6%23%3F%26%3D%2Brd@%2Ftmp%2Fs:5432/d@b:/%25%20%C3%A9%20x%23%3F&=+',
+    );
+    expect(new ConnectionInfo({ host: 'localhost', port: 6543, ...special }).uri()).toBe(
+      'postgresql://us%40r%3A%2F%25%20%C3%A9:p%40ss%3A%2F%25w%20%C3%B6%23%3F%26%3D%2Brd@localhost:6543/d@b:/%25%20%C3%A9%20x%23%3F&=+',
+    );
+    expect(new ConnectionInfo({ host: '127.0.0.1', port: 6543, user: 'postgres', database: 'app', password: 'secret' }).uri()).toBe(
+      'postgresql://postgres:secret@127.0.0.1:6543/app',
+    );
+  });
+
+  it("keeps the path's own characters in the database name, and `/` unless a dot segment would be dropped", () => {
+    expect(encodeDatabasePath("a-z_0.9~!$&'()*+,;=:@/b")).toBe("a-z_0.9~!$&'()*+,;=:@/b");
+    expect(encodeDatabasePath('% é?#"<>\\^`{|}')).toBe('%25%20%C3%A9%3F%23%22%3C%3E%5C%5E%60%7B%7C%7D');
+    expect(encodeDatabasePath('a/../b')).toBe('a%2F..%2Fb');
+    expect(encodeDatabasePath('./a')).toBe('.%2Fa');
+    expect(encodeDatabasePath('a/...')).toBe('a/...');
+    expect(new URL(`postgresql://h:1/${encodeDatabasePath('a/../b')}`).pathname).toBe('/a%2F..%2Fb');
+  });
+
+  it('percent-encodes user, password and database in the URI the way libpq splits and decodes it', () => {
     const text = fc.string({ unit: 'grapheme', minLength: 1 }).filter((s) => !s.includes('\0'));
     fc.assert(
       fc.property(text, text, text, (user, database, password) => {
-        // libpq splits at the raw delimiters and percent-decodes every part (no dot-segment
-        // normalisation, unlike WHATWG URL; node-postgres's parser leaves some escapes in the
-        // database name as it uses decodeURI), so the reference is that split.
+        // libpq (fe-connect.c, conninfo_uri_parse_options) splits the authority at the raw
+        // delimiters, takes everything after the first `/` up to `?` as the database, and
+        // percent-decodes every part.
         const uri = new ConnectionInfo({ host: 'db.example', port: 5433, user, database, password }).uri();
-        const match = /^postgresql:\/\/([^:@/]*):([^:@/]*)@([^:@/]*):(\d+)\/([^:@/?]*)$/.exec(uri);
+        const match = /^postgresql:\/\/([^:@/]*):([^:@/]*)@([^:@/]*):(\d+)\/([^?#]*)$/.exec(uri);
         expect(match).not.toBeNull();
         const [, u, p, h, port, d] = match!.map((part) => decodeURIComponent(part));
         expect({ u, p, h, port, d }).toEqual({ u: user, p: password, h: 'db.example', port: '5433', d: database });
       }),
     );
+  });
+
+  it('gives URIs that WHATWG URL parses, and node-postgres reads back but for `?`, `#` and dot segments in the database', () => {
+    const text = fc.string({ unit: 'grapheme', minLength: 1 }).filter((s) => !s.includes('\0'));
+    const host = fc.constantFrom('/tmp/pgc x', '/dev/shm/pg-cluster-0/clusters/1-Ab_c', 'localhost', '127.0.0.1', '::1');
+    fc.assert(
+      fc.property(host, text, text, text, (host, user, database, password) => {
+        const uri = new ConnectionInfo({ host, port: 5433, user, database, password }).uri();
+        const url = new URL(uri);
+        expect(decodeURIComponent(url.hostname)).toBe(host.includes(':') ? `[${host}]` : host);
+        expect([decodeURIComponent(url.username), decodeURIComponent(url.password), url.port]).toEqual([user, password, '5433']);
+        const parsed = parse(uri);
+        expect(parsed).toMatchObject({ host, port: '5433', user, password });
+        const hasDotSegment = database.split('/').some((segment) => segment === '.' || segment === '..');
+        if (!/[?#]/.test(database) && !hasDotSegment) expect(parsed.database).toBe(database);
+      }),
+    );
+  });
+
+  it('gives URIs whose user, password and TCP host postgres.js reads back, a database only when it needs no encoding, and no socket directory', async () => {
+    const tcp = new ConnectionInfo({ host: 'localhost', port: 5433, user: 'us@r:/% é', password: 'p@ss:/%w ö#?&=+rd', database: "it@s:a/b$&+,;=c'(x)" });
+    const viaTcp = postgres(tcp.uri(), { max: 1 });
+    expect(viaTcp.options).toMatchObject({ host: ['localhost'], port: [5433], user: tcp.user, pass: tcp.password, database: tcp.database, path: false });
+    await viaTcp.end();
+    const encoded = postgres(tcp.withDatabase('my db').uri(), { max: 1 });
+    expect(encoded.options.database).toBe('my%20db');
+    await encoded.end();
+    // The socket directory stays percent-encoded and is taken for a DNS name.
+    const viaSocket = postgres(socket.uri(), { max: 1 });
+    expect(viaSocket.options).toMatchObject({ host: ['%2Ftmp%2Fpgc%20x'], path: false });
+    await viaSocket.end();
+    // clientConfig() reaches the socket: postgres.js builds its path from `host`.
+    const viaConfig = postgres({ ...socket.clientConfig(), max: 1 });
+    expect(viaConfig.options).toMatchObject({ path: '/tmp/pgc x/.s.PGSQL.5432', database: 'app', user: 'postgres' });
+    await viaConfig.end();
   });
 
   it('brackets an IPv6 address in the URI', () => {
