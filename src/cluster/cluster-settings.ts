@@ -1,7 +1,31 @@
 import { dirname, isAbsolute, join } from 'node:path';
-import { ConfigFile, readConfigFileSet, type ConfigFileSet, type ConfigValue } from '../config/index.js';
+import {
+  ConfigFile,
+  readConfigFileSet,
+  SettingInAutoConfError,
+  type ConfigFileSet,
+  type ConfigValue,
+  type SetOptions,
+  type UnsetOptions,
+} from '../config/index.js';
 import { expected } from '../errors.js';
 import { missingFileError } from './cluster-not-initialized-error.js';
+
+/** What postgresql.auto.conf has to do with an edit of postgresql.conf. */
+interface AutoConfOptions {
+  /**
+   * Edit postgresql.conf even for a setting that postgresql.auto.conf (ALTER SYSTEM) also sets,
+   * knowing that the server goes on using the ALTER SYSTEM value. Without it such an edit is
+   * refused with SettingInAutoConfError and nothing is written.
+   */
+  ignoreAutoConf?: boolean;
+}
+
+/** `set`: the editor's `inMainFile`, and `ignoreAutoConf`. */
+export interface SettingsSetOptions extends SetOptions, AutoConfOptions {}
+
+/** `update` and `delete`: the editor's `inMainFile` and `remove`, and `ignoreAutoConf`. */
+export interface SettingsUnsetOptions extends UnsetOptions, AutoConfOptions {}
 
 /**
  * A cluster's `postgresql.conf` as py-postgresql's `Cluster.settings` mapping: every call reads
@@ -9,10 +33,14 @@ import { missingFileError } from './cluster-not-initialized-error.js';
  * ConfigFile editor (only the lines concerned change; the file keeps its owner and mode; a
  * concurrent edit by someone else is refused with ConfigFileChangedError). `get` answers as the
  * server reads this file and what it includes; `effective()` adds `postgresql.auto.conf`.
+ * An edit of a setting that `postgresql.auto.conf` (ALTER SYSTEM) also sets would not change
+ * what the server uses: it is refused with SettingInAutoConfError unless `ignoreAutoConf`.
  */
 export class ClusterSettings {
   /** The postgresql.conf this mapping reads and writes. */
   readonly path: string;
+  /** The postgresql.auto.conf that ALTER SYSTEM writes, which the server reads after `path`. */
+  readonly autoConfPath: string;
   /**
    * The server's major version, which decides how `effective()` names included files (before 15
    * the server keeps `.` and `..` of a relative include as written). Undefined: 15 and later.
@@ -22,6 +50,7 @@ export class ClusterSettings {
   constructor(dataDirectory: string, major?: number) {
     if (major !== undefined && !(Number.isInteger(major) && major > 0)) throw expected('major', 'a positive integer', major);
     this.path = join(dataDirectory, 'postgresql.conf');
+    this.autoConfPath = join(dataDirectory, 'postgresql.auto.conf');
     this.major = major;
   }
 
@@ -41,18 +70,28 @@ export class ClusterSettings {
     return (await this.get(name)) !== undefined;
   }
 
-  /** Sets one setting (one write). */
-  async set(name: string, value: ConfigValue): Promise<void> {
+  /**
+   * Sets one setting (one write). `inMainFile` writes it even when an included file sets it;
+   * `ignoreAutoConf` writes it even when postgresql.auto.conf overrides it.
+   */
+  async set(name: string, value: ConfigValue, options: SettingsSetOptions = {}): Promise<void> {
+    checkOptions(options);
     const file = await this.load();
-    file.set(name, value);
+    file.set(name, value, options);
+    await this.#refuseAutoConf([name], options);
     await file.save();
   }
 
-  /** Sets many settings in one write; `null` or `undefined` comments a setting out. All or nothing. */
-  async update(settings: Readonly<Record<string, ConfigValue | null | undefined>>): Promise<void> {
+  /**
+   * Sets many settings in one write; `null` or `undefined` comments a setting out (with
+   * `remove`, deletes its lines). All or nothing.
+   */
+  async update(settings: Readonly<Record<string, ConfigValue | null | undefined>>, options: SettingsUnsetOptions = {}): Promise<void> {
     if (settings === null || typeof settings !== 'object') throw expected('settings', 'an object of setting names to values', settings);
+    checkOptions(options);
     const file = await this.load();
-    file.update({ ...settings });
+    file.update({ ...settings }, options);
+    await this.#refuseAutoConf(Object.keys(settings), options);
     await file.save();
   }
 
@@ -70,10 +109,15 @@ export class ClusterSettings {
     return found;
   }
 
-  /** Comments out every active line that sets `name` (py-postgresql's `del settings[name]`). */
-  async delete(name: string): Promise<void> {
+  /**
+   * Comments out every active line that sets `name` (py-postgresql's `del settings[name]`); with
+   * `remove`, deletes them.
+   */
+  async delete(name: string, options: SettingsUnsetOptions = {}): Promise<void> {
+    checkOptions(options);
     const file = await this.load();
-    file.unset(name);
+    file.unset(name, options);
+    await this.#refuseAutoConf([name], options);
     await file.save();
   }
 
@@ -95,10 +139,28 @@ export class ClusterSettings {
     return readConfigFileSet(this.path, this.major === undefined ? {} : { major: this.major });
   }
 
+  /** Throws SettingInAutoConfError for the first of `names` that postgresql.auto.conf sets. */
+  async #refuseAutoConf(names: string[], { ignoreAutoConf }: AutoConfOptions): Promise<void> {
+    if (ignoreAutoConf) return;
+    // Read as the server reads it, includes too (a missing file is an error entry, not a setting).
+    const auto = await readConfigFileSet(this.autoConfPath, { autoConfPath: null, ...(this.major === undefined ? {} : { major: this.major }) });
+    for (const name of names) {
+      // Names compare as the server compares them: ASCII letters case-insensitively.
+      const entry = auto.settings.get(name.replace(/[A-Z]/g, (c) => c.toLowerCase()));
+      if (entry !== undefined && entry.file !== null && entry.value !== null) throw new SettingInAutoConfError(name, entry.file, entry.line, entry.value);
+    }
+  }
+
   /** The file a path-valued setting names (`hba_file`, `ident_file`), resolved against the data directory. */
   async pathSetting(name: string, fallback: string, dataDirectory: string): Promise<string> {
     const value = (await this.effective()).settings.get(name.toLowerCase())?.value;
     if (value === undefined || value === null || value === '') return join(dataDirectory, fallback);
     return isAbsolute(value) ? value : join(dataDirectory, value);
   }
+}
+
+function checkOptions(options: unknown): void {
+  if (options === null || typeof options !== 'object') throw expected('options', 'an object', options);
+  const { ignoreAutoConf } = options as AutoConfOptions;
+  if (ignoreAutoConf !== undefined && typeof ignoreAutoConf !== 'boolean') throw expected('ignoreAutoConf', 'a boolean', ignoreAutoConf);
 }

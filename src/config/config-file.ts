@@ -1,8 +1,9 @@
-import { access } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { expected } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
-import { digestOf, type FileSnapshot, isUnchanged, readFileSnapshot } from '../fs/file-snapshot.js';
+import { digestOf, type FileSnapshot, isUnchanged } from '../fs/file-snapshot.js';
+import { type ConfigEncoding, decodeConfigBytes, encodeConfigText, firstUnencodable } from './config-encoding.js';
 import { ConfigEncodingError } from './config-encoding-error.js';
 import { ConfigFileChangedError } from './config-file-changed-error.js';
 import { ConfigWalk, nodeReader } from './config-walk.js';
@@ -30,35 +31,57 @@ type Winner = { index: number; included?: undefined } | { index: number; include
 export class ConfigFile {
   /** Where `load` read the file from, or where `save` writes it. */
   readonly path: string | undefined;
+  /**
+   * How the text maps to the file's bytes: `'utf8'`, or `'latin1'` (one character per byte) for a
+   * file that is not valid UTF-8. `save` writes with it, so untouched bytes stay as they were.
+   */
+  readonly encoding: ConfigEncoding;
   #lines: ParsedLine[];
   #snapshot: FileSnapshot | undefined;
   #included: Map<ParsedLine, IncludedSetting[]>;
   /** Where each name is, built when first needed; kept by in-place edits, dropped by others. */
   #index: LineIndex | undefined;
 
-  private constructor(lines: ParsedLine[], path: string | undefined, snapshot: FileSnapshot | undefined, included = new Map<ParsedLine, IncludedSetting[]>()) {
+  private constructor(
+    lines: ParsedLine[],
+    path: string | undefined,
+    encoding: ConfigEncoding,
+    snapshot: FileSnapshot | undefined,
+    included = new Map<ParsedLine, IncludedSetting[]>(),
+  ) {
     this.#lines = lines;
     this.path = path;
+    this.encoding = encoding;
     this.#snapshot = snapshot;
     this.#included = included;
   }
 
-  /** Parses text; never throws on any text. Unreadable lines are kept and reported in `diagnostics`. */
-  static parse(text: string, { path }: { path?: string } = {}): ConfigFile {
+  /**
+   * Parses text; with the default encoding, never throws on any string. Unreadable lines are kept
+   * and reported in `diagnostics`. `encoding` (default `'utf8'`) is how `save` writes the text;
+   * with `'latin1'` the text must hold only characters up to U+00FF (else ConfigEncodingError).
+   */
+  static parse(text: string, { path, encoding = 'utf8' }: { path?: string; encoding?: ConfigEncoding } = {}): ConfigFile {
     if (typeof text !== 'string') throw expected('text', 'a string', text);
-    const lines = splitConfigLines(text).map((l) => parseConfigLine(l.text, l.eol));
-    return new ConfigFile(lines, path, undefined);
+    if (encoding !== 'utf8' && encoding !== 'latin1') throw expected('encoding', "'utf8' or 'latin1'", encoding);
+    if (encoding === 'latin1') {
+      const character = firstUnencodable(text, encoding);
+      if (character !== undefined) throw new ConfigEncodingError({ path, encoding, settingName: undefined, character });
+    }
+    return new ConfigFile(parseLines(text, encoding), path, encoding, undefined);
   }
 
   /**
    * Reads a file and notes what its included files set, so that `get` answers as the server
-   * would and `set` refuses to edit a setting an included file overrides.
+   * would and `set` refuses to edit a setting an included file overrides. A file that is not
+   * valid UTF-8 is read as Latin-1 (`encoding`), so that `save` gives its bytes back.
    */
   static async load(path: string): Promise<ConfigFile> {
     if (typeof path !== 'string' || path === '') throw expected('path', 'a non-empty string', path);
-    const { text, snapshot } = await readFileSnapshot(path);
-    if (digestOf(text) !== snapshot.digest) throw new ConfigEncodingError(path);
-    const lines = splitConfigLines(text).map((l) => parseConfigLine(l.text, l.eol));
+    const bytes = await readFile(path);
+    const snapshot: FileSnapshot = { path, digest: digestOf(bytes) };
+    const { text, encoding } = decodeConfigBytes(bytes);
+    const lines = parseLines(text, encoding);
     const top = resolve(path);
     const walker = new ConfigWalk(nodeReader, { abandonOnError: false, top: { path: top, lines } });
     await walker.file(top, true, null, 0);
@@ -69,7 +92,7 @@ export class ConfigFile {
       list.push({ key: entry.key, value: entry.value, file: entry.file, line: entry.line });
       included.set(via, list);
     }
-    return new ConfigFile(lines, path, snapshot, included);
+    return new ConfigFile(lines, path, encoding, snapshot, included);
   }
 
   /** The text, byte for byte as parsed plus the edits made. */
@@ -114,7 +137,8 @@ export class ConfigFile {
   /** Lines the server cannot read (errors) and other things worth knowing (warnings). */
   get diagnostics(): ConfigDiagnostic[] {
     const found: ConfigDiagnostic[] = [];
-    if (this.#lines[0]?.text.startsWith('\uFEFF')) {
+    // In a Latin-1 document, the UTF-8 byte-order mark reads as three characters.
+    if (this.#lines[0]?.text.startsWith(this.encoding === 'latin1' ? '\u00EF\u00BB\u00BF' : '\uFEFF')) {
       found.push({
         code: 'CONFIG_BYTE_ORDER_MARK',
         severity: 'warning',
@@ -165,6 +189,8 @@ export class ConfigFile {
   set(name: string, value: ConfigValue, options: SetOptions = {}): this {
     const key = checkSettingName(name);
     const text = checkSettingValue(name, value);
+    const character = firstUnencodable(name, this.encoding) ?? firstUnencodable(text, this.encoding);
+    if (character !== undefined) throw new ConfigEncodingError({ path: this.path, encoding: this.encoding, settingName: name, character });
     this.#set(name, key, text, options);
     return this;
   }
@@ -179,7 +205,7 @@ export class ConfigFile {
   /** Applies many edits at once: a value sets, `null` or `undefined` unsets. All or nothing. */
   update(settings: Record<string, ConfigValue | null | undefined>, options: UnsetOptions = {}): this {
     if (typeof settings !== 'object' || settings === null) throw expected('settings', 'an object', settings);
-    const draft = new ConfigFile([...this.#lines], this.path, this.#snapshot, this.#included);
+    const draft = new ConfigFile([...this.#lines], this.path, this.encoding, this.#snapshot, this.#included);
     for (const [name, value] of Object.entries(settings)) {
       if (value === null || value === undefined) draft.unset(name, options);
       else draft.set(name, value, options);
@@ -190,8 +216,9 @@ export class ConfigFile {
   }
 
   /**
-   * Writes the text to `path` atomically, keeping an existing file's owner and mode. Refuses
-   * with ConfigFileChangedError when the file changed since `load` (or exists and was never read).
+   * Writes the text to `path` atomically, in `encoding`, keeping an existing file's owner and
+   * mode. Refuses with ConfigFileChangedError when the file changed since `load` (or exists and
+   * was never read), and with ConfigEncodingError when the text holds a lone UTF-16 surrogate.
    */
   async save(options: SaveOptions = {}): Promise<void> {
     const path = this.path;
@@ -201,8 +228,11 @@ export class ConfigFile {
       if (!isSafe) throw new ConfigFileChangedError(path);
     }
     const text = this.toString();
-    await writeFileAtomic(path, text, { mode: options.mode ?? 0o600, uid: options.uid, gid: options.gid });
-    this.#snapshot = { path, digest: digestOf(text) };
+    const character = firstUnencodable(text, this.encoding);
+    if (character !== undefined) throw new ConfigEncodingError({ path, encoding: this.encoding, settingName: undefined, character });
+    const bytes = encodeConfigText(text, this.encoding);
+    await writeFileAtomic(path, bytes, { mode: options.mode ?? 0o600, uid: options.uid, gid: options.gid });
+    this.#snapshot = { path, digest: digestOf(bytes) };
   }
 
   #settingOf(line: ParsedLine, index: number, winners: Map<string, Winner>): ConfigSetting | undefined {
@@ -322,7 +352,7 @@ export class ConfigFile {
       if (line.kind === 'assignment' && a !== undefined && a.directive === undefined && a.key === key) {
         if (options.remove) continue;
         const indent = /^[ \t]*/.exec(line.text)![0].length;
-        kept.push(parseConfigLine(`${line.text.slice(0, indent)}#${line.text.slice(indent)}`, line.eol));
+        kept.push(parseConfigLine(`${line.text.slice(0, indent)}#${line.text.slice(indent)}`, line.eol, this.encoding));
       } else {
         kept.push(line);
       }
@@ -342,7 +372,7 @@ export class ConfigFile {
 
   /** Replaces a line when the new text reads as `key = value`; says whether it did. */
   #replace(index: number, text: string, key: string, value: string): boolean {
-    const line = parseConfigLine(text, this.#lines[index]!.eol);
+    const line = parseConfigLine(text, this.#lines[index]!.eol, this.encoding);
     if (!reads(line, key, value)) return false;
     this.#lines = this.#lines.with(index, line);
     return true;
@@ -357,10 +387,10 @@ export class ConfigFile {
     let ended: ParsedLine | undefined;
     if (last !== undefined && last.eol === '') {
       // The file has no final newline: end its last line, and leave the new one without.
-      ended = last.text.endsWith('\r') ? parseConfigLine(last.text.slice(0, -1), '\r\n') : parseConfigLine(last.text, eol);
+      ended = last.text.endsWith('\r') ? parseConfigLine(last.text.slice(0, -1), '\r\n', this.encoding) : parseConfigLine(last.text, eol, this.encoding);
       ending = '';
     }
-    const line = parseConfigLine(`${name} = ${formatConfigValue(value)}`, ending);
+    const line = parseConfigLine(`${name} = ${formatConfigValue(value)}`, ending, this.encoding);
     if (!reads(line, key, value)) throw new InvalidSettingValueError(name, value, 'cannot be written so that the server reads it back');
     if (ended !== undefined) {
       const included = this.#included.get(last!);
@@ -392,6 +422,10 @@ interface LineIndex {
   includes: number[];
   crlf: number;
   lf: number;
+}
+
+function parseLines(text: string, encoding: ConfigEncoding): ParsedLine[] {
+  return splitConfigLines(text).map((l) => parseConfigLine(l.text, l.eol, encoding));
 }
 
 function reads(line: ParsedLine, key: string, value: string): boolean {

@@ -1,6 +1,7 @@
 // One physical line of postgresql.conf and what the server reads from it. The server reads a
 // file as a sequence of lines, each empty, a comment, or one assignment `name [=] value`
 // followed by nothing but an optional comment; anything else makes the line a syntax error.
+import type { ConfigEncoding } from './config-encoding.js';
 import { type ConfigToken, isNameToken, isValueToken, lexConfigLine } from './config-lexer.js';
 import { unquoteConfigString } from './config-quoting.js';
 
@@ -63,7 +64,7 @@ type Outcome = { assignment: ParsedAssignment } | { error: ParsedSyntaxError };
  * Reads tokens as the server's ParseConfigFp loop does for one line. `offset` and `hashStart`
  * place a commented-out assignment (read from the text after its `#`) in its line.
  */
-function readAssignment(tokens: ConfigToken[], lineLength: number, hashStart: number): Outcome | undefined {
+function readAssignment(tokens: ConfigToken[], lineLength: number, hashStart: number, encoding: ConfigEncoding): Outcome | undefined {
   const isCommentedOut = hashStart >= 0;
   const offset = hashStart + 1;
   const significant = tokens.filter((t) => t.kind !== 'whitespace' && t.kind !== 'comment');
@@ -89,7 +90,7 @@ function readAssignment(tokens: ConfigToken[], lineLength: number, hashStart: nu
     assignment: {
       name: first.text,
       key,
-      value: isQuoted ? unquoteConfigString(valueToken.text) : valueToken.text,
+      value: isQuoted ? unquoteConfigString(valueToken.text, { encoding }) : valueToken.text,
       rawValue: valueToken.text,
       isQuoted,
       isCommentedOut,
@@ -104,14 +105,17 @@ function readAssignment(tokens: ConfigToken[], lineLength: number, hashStart: nu
   };
 }
 
-/** Parses one line (its text without the line ending). */
-export function parseConfigLine(text: string, eol: LineEnding): ParsedLine {
+/**
+ * Parses one line (its text without the line ending). `encoding` is the one the file was read
+ * with: it decides what an octal escape in a quoted value stands for.
+ */
+export function parseConfigLine(text: string, eol: LineEnding, encoding: ConfigEncoding = 'utf8'): ParsedLine {
   const tokens = lexConfigLine(text);
-  const outcome = readAssignment(tokens, text.length, -1);
+  const outcome = readAssignment(tokens, text.length, -1, encoding);
   if (outcome === undefined) {
     const comment = tokens.find((t) => t.kind === 'comment');
     if (comment === undefined) return { text, eol, kind: 'blank', assignment: undefined, error: undefined };
-    return { text, eol, kind: 'comment', assignment: commentedOut(text, comment.start), error: undefined };
+    return { text, eol, kind: 'comment', assignment: commentedOut(text, comment.start, encoding), error: undefined };
   }
   if ('error' in outcome) return { text, eol, kind: 'invalid', assignment: undefined, error: outcome.error };
   return { text, eol, kind: 'assignment', assignment: outcome.assignment, error: undefined };
@@ -121,10 +125,10 @@ export function parseConfigLine(text: string, eol: LineEnding): ParsedLine {
  * A comment line that holds an assignment once its `#` is taken away, like the sample file's
  * `#work_mem = 4MB  # min 64kB`.
  */
-function commentedOut(text: string, hashStart: number): ParsedAssignment | undefined {
+function commentedOut(text: string, hashStart: number, encoding: ConfigEncoding): ParsedAssignment | undefined {
   const rest = text.slice(hashStart + 1);
   if (!rest.includes('=')) return undefined;
-  const outcome = readAssignment(lexConfigLine(rest), rest.length, hashStart);
+  const outcome = readAssignment(lexConfigLine(rest), rest.length, hashStart, encoding);
   return outcome === undefined || 'error' in outcome ? undefined : outcome.assignment;
 }
 

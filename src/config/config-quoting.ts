@@ -1,3 +1,4 @@
+import type { ConfigEncoding } from './config-encoding.js';
 import { lexConfigLine } from './config-lexer.js';
 
 const encoder = new TextEncoder();
@@ -7,20 +8,33 @@ const decoder = new TextDecoder('utf-8');
  * The value the server reads from a quoted token: the quotes stripped, `''` made one `'`, and
  * backslash escapes resolved as PostgreSQL's DeescapeQuotedString does: `\b \f \n \r \t`,
  * up to three octal digits as one byte (`\101` is `A`), any other character stands for itself.
- * The server keeps values as C strings, so a `\0` byte ends the value there.
+ * The server keeps values as C strings, so a `\0` byte ends the value there. The server works on
+ * bytes: `encoding` is the one the text was read with (`'latin1'`: one character per byte), which
+ * turns the bytes of an octal escape back into characters. Default `'utf8'`.
  */
-export function unquoteConfigString(token: string): string {
+export function unquoteConfigString(token: string, { encoding = 'utf8' }: { encoding?: ConfigEncoding } = {}): string {
   const body = token.slice(1, -1);
   if (!body.includes('\\') && !body.includes("'") && !body.includes('\0')) return body;
   const bytes: number[] = [];
-  const pushText = (text: string): void => {
-    for (const byte of encoder.encode(text)) bytes.push(byte);
+  const pushText =
+    encoding === 'latin1'
+      ? (text: string): void => {
+          for (let i = 0; i < text.length; i++) bytes.push(text.charCodeAt(i) & 0xff);
+        }
+      : (text: string): void => {
+          for (const byte of encoder.encode(text)) bytes.push(byte);
+        };
+  // Characters are taken whole (a pair of UTF-16 surrogates is one character, one UTF-8 sequence).
+  const charAt = (at: number): string | undefined => {
+    const code = body.codePointAt(at);
+    return code === undefined ? undefined : String.fromCodePoint(code);
   };
   for (let i = 0; i < body.length; i++) {
-    const char = body[i]!;
+    const char = charAt(i)!;
     if (char === '\\') {
-      const next = body[++i];
+      const next = charAt(++i);
       if (next === undefined) break;
+      i += next.length - 1;
       const simple = simpleEscapes[next];
       if (simple !== undefined) {
         bytes.push(simple);
@@ -41,10 +55,12 @@ export function unquoteConfigString(token: string): string {
       i++;
     } else {
       pushText(char);
+      i += char.length - 1;
     }
   }
   const nul = bytes.indexOf(0);
-  return decoder.decode(Uint8Array.from(nul === -1 ? bytes : bytes.slice(0, nul)));
+  const value = Uint8Array.from(nul === -1 ? bytes : bytes.slice(0, nul));
+  return encoding === 'latin1' ? Buffer.from(value).toString('latin1') : decoder.decode(value);
 }
 
 const simpleEscapes: Record<string, number> = { b: 0x08, f: 0x0c, n: 0x0a, r: 0x0d, t: 0x09 };

@@ -2,6 +2,10 @@
 // guc.c), and writing them back. Units are case-sensitive, as in the server: `kB`, `MB`, `GB`,
 // `TB`, `B` for memory and `us`, `ms`, `s`, `min`, `h`, `d` for time. A number may be a
 // fraction (`1.5GB`) and, like C's strtol with base 0, hexadecimal (`0x10`) or octal (`010`).
+// A value may also be given as written in postgresql.conf, quoted (`'1min'`): it is unquoted by
+// the file's rules first, as the server does before it reads the value.
+import { lexConfigLine } from './config-lexer.js';
+import { unquoteConfigString } from './config-quoting.js';
 import { InvalidSettingValueError } from './invalid-setting-value-error.js';
 
 export type MemoryUnit = 'B' | 'kB' | 'MB' | 'GB' | 'TB';
@@ -18,23 +22,40 @@ export interface Quantity {
 
 const isSpace = (char: string | undefined): boolean => char !== undefined && ' \t\n\r\f\v'.includes(char);
 
-/** Splits `'128MB'`, `' 1.5 GB '`, `'0x10'`, `'-1'` into number and unit, as parse_int does. */
+/**
+ * The value a quoted token stands for (`"'1min'"` → `'1min'`, `"'it''s'"` → `"it's"`), read with
+ * postgresql.conf's rules: one quoted string, with nothing but spaces, tabs or carriage returns
+ * around it. Any other text is already a value and is returned as it is.
+ */
+function unquoteValue(text: string): string {
+  if (!text.includes("'")) return text;
+  const tokens = lexConfigLine(text).filter((t) => t.kind !== 'whitespace');
+  const only = tokens[0];
+  return tokens.length === 1 && only!.kind === 'string' ? unquoteConfigString(only!.text) : text;
+}
+
+/**
+ * Splits `'128MB'`, `' 1.5 GB '`, `'0x10'`, `'-1'` into number and unit, as parse_int does. A
+ * quoted token as written in postgresql.conf (`"'128MB'"`) is unquoted first.
+ */
 export function parseQuantity(text: string): Quantity {
   if (typeof text !== 'string') throw new InvalidSettingValueError(undefined, text, 'expected a string');
-  const integer = /^[ \t\n\r\f\v]*([-+]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)/.exec(text);
+  // Errors name `text`, what the caller passed.
+  const value = unquoteValue(text);
+  const integer = /^[ \t\n\r\f\v]*([-+]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)/.exec(value);
   let number: number;
   let rest: string;
-  const afterInteger = integer === null ? undefined : text[integer[0].length];
+  const afterInteger = integer === null ? undefined : value[integer[0].length];
   if (integer !== null && afterInteger !== '.' && afterInteger !== 'e' && afterInteger !== 'E') {
     const digits = integer[2]!;
     const magnitude = /^0[xX]/.test(digits) ? parseInt(digits.slice(2), 16) : digits.length > 1 && digits.startsWith('0') ? parseInt(digits, 8) : parseInt(digits, 10);
     number = integer[1] === '-' ? -magnitude : magnitude;
-    rest = text.slice(integer[0].length);
+    rest = value.slice(integer[0].length);
   } else {
-    const real = /^[ \t\n\r\f\v]*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?/.exec(text);
+    const real = /^[ \t\n\r\f\v]*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?/.exec(value);
     if (real === null) throw new InvalidSettingValueError(undefined, text, 'not a number');
     number = Number(real[0].trim());
-    rest = text.slice(real[0].length);
+    rest = value.slice(real[0].length);
   }
   if (!Number.isFinite(number)) throw new InvalidSettingValueError(undefined, text, 'not a finite number');
   let at = 0;
@@ -49,8 +70,9 @@ export function parseQuantity(text: string): Quantity {
 }
 
 /**
- * Bytes in a memory value. A value without a unit is in `unit`, the setting's own base unit
- * (`kB` for work_mem; 8 kB blocks for shared_buffers: pass `{ unit: 'kB', scale: 8 }`).
+ * Bytes in a memory value (`'128MB'`, or quoted as in the file: `"'128MB'"`). A value without a
+ * unit is in `unit`, the setting's own base unit (`kB` for work_mem; 8 kB blocks for
+ * shared_buffers: pass `{ unit: 'kB', scale: 8 }`).
  */
 export function parseMemory(text: string, { unit = 'B', scale = 1 }: { unit?: MemoryUnit; scale?: number } = {}): number {
   const quantity = parseQuantity(text);
@@ -61,7 +83,10 @@ export function parseMemory(text: string, { unit = 'B', scale = 1 }: { unit?: Me
   return quantity.number * bytesPer[quantity.unit as MemoryUnit];
 }
 
-/** Milliseconds in a time value. A value without a unit is in `unit` (the setting's base unit). */
+/**
+ * Milliseconds in a time value (`'1min'`, or quoted as in the file: `"'1min'"`). A value without
+ * a unit is in `unit` (the setting's base unit).
+ */
 export function parseTime(text: string, { unit = 'ms' }: { unit?: TimeUnit } = {}): number {
   const quantity = parseQuantity(text);
   if (quantity.unit === null) return quantity.number * msPer[unit];
@@ -105,11 +130,12 @@ const booleanWords: Array<[string, boolean]> = [
 
 /**
  * A boolean as the server reads one (parse_bool): `on`, `off`, `true`, `false`, `yes`, `no`,
- * `1`, `0`, in any case, or any prefix of them that is unique (`t`, `fa`, `y`; not `o`).
+ * `1`, `0`, in any case, or any prefix of them that is unique (`t`, `fa`, `y`; not `o`). A quoted
+ * token as written in postgresql.conf (`"'on'"`) is unquoted first.
  */
 export function parseBoolean(text: string): boolean {
   if (typeof text !== 'string') throw new InvalidSettingValueError(undefined, text, 'expected a string');
-  const lower = text.toLowerCase();
+  const lower = unquoteValue(text).toLowerCase();
   if (lower === '1') return true;
   if (lower === '0') return false;
   if (lower !== '') {

@@ -1,6 +1,7 @@
 // Walking a configuration file and what it includes, in the order the server reads them
 // (ParseConfigFile / ParseConfigFp / ParseConfigDirectory in guc-file.l).
 import { readdir, readFile, stat } from 'node:fs/promises';
+import { type ConfigEncoding, decodeConfigBytes } from './config-encoding.js';
 import { type ParsedLine, parseConfigLine, splitConfigLines } from './config-line.js';
 import { canonicalizeConfigPath, joinConfigPath, locateConfigFile } from './config-paths.js';
 
@@ -48,8 +49,8 @@ export interface WalkEntry {
 
 /** How the walk reads the file system: text, folder listings and whether a path is a folder. */
 export interface ConfigReader {
-  /** The file's text, or an error code such as `ENOENT`. */
-  read(path: string): Promise<string | { code: string }>;
+  /** The file's text and the encoding it was read with, or an error code such as `ENOENT`. */
+  read(path: string): Promise<{ text: string; encoding: ConfigEncoding } | { code: string }>;
   /** Names in the folder, or an error code. */
   list(path: string): Promise<string[] | { code: string }>;
   /** Whether the path is a directory, or an error code. */
@@ -59,7 +60,7 @@ export interface ConfigReader {
 const failure = (error: unknown): { code: string } => ({ code: (error as NodeJS.ErrnoException).code ?? 'EIO' });
 
 export const nodeReader: ConfigReader = {
-  read: (path) => readFile(path, 'utf8').catch(failure),
+  read: (path) => readFile(path).then(decodeConfigBytes, failure),
   list: (path) => readdir(path).catch(failure),
   isDirectory: (path) => stat(path).then((s) => s.isDirectory(), failure),
 };
@@ -108,18 +109,18 @@ export class ConfigWalk {
     if (top !== undefined && depth === 0 && path === top.path) {
       lines = top.lines;
     } else {
-      const text = await this.reader.read(path);
-      if (typeof text !== 'string' && text.code === 'EISDIR') {
+      const read = await this.reader.read(path);
+      if ('code' in read && read.code === 'EISDIR') {
         // The server opens a folder as a file, and its scanner then fails to read it.
         this.error('CONFIG_INCLUDE_READ_FAILED', 'input in flex scanner failed', path, 1);
         return false;
       }
-      if (typeof text !== 'string') {
+      if ('code' in read) {
         if (!strict) return true;
         this.error('CONFIG_INCLUDE_NOT_FOUND', `could not open file "${path}"`, callingFile, callingLine);
         return false;
       }
-      lines = splitConfigLines(text).map((l) => parseConfigLine(l.text, l.eol));
+      lines = splitConfigLines(read.text).map((l) => parseConfigLine(l.text, l.eol, read.encoding));
     }
     this.files.push(path);
     return this.lines(path, lines, depth);

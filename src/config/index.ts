@@ -9,8 +9,10 @@ export { formatConfigValue, quoteConfigString, unquoteConfigString, isBareConfig
 export { InvalidSettingNameError } from './invalid-setting-name-error.js';
 export { InvalidSettingValueError } from './invalid-setting-value-error.js';
 export { SettingInIncludedFileError } from './setting-in-included-file-error.js';
+export { SettingInAutoConfError } from './setting-in-auto-conf-error.js';
 export { ConfigFileChangedError } from './config-file-changed-error.js';
 export { ConfigEncodingError } from './config-encoding-error.js';
+export type { ConfigEncoding } from './config-encoding.js';
 export {
   parseQuantity,
   parseMemory,

@@ -16,6 +16,11 @@ const expectations: Record<string, (printed: unknown[][]) => void> = {
     expect(printed[0]).toEqual([{ work_mem: '8MB', max_connections: '100' }]);
     expect(printed[1]).toEqual([true, [expect.objectContaining({ name: 'max_connections', error: 'setting could not be applied' })], ['max_connections']]);
   },
+  'alter-system.ts': (printed) => {
+    expect(printed[0]).toEqual(['CONFIG_SET_IN_AUTO_CONF', '64MB', true]);
+    expect(printed[1]).toEqual(['8MB', '64MB']);
+    expect(printed[2]).toEqual(['8MB']);
+  },
   'stopping.ts': (printed) => {
     expect(printed[0]).toEqual(['smart', 'fast', ['fast']]);
     expect(printed[1]).toEqual([{ exitCode: null, signal: 'SIGKILL' }]);

@@ -223,6 +223,57 @@ describe.each(servers)('PostgreSQL %s', (_major, bindir) => {
       expect(theirs.findLast((r) => r.name === 'work_mem')?.setting).toBe('48MB');
     });
 
+    it('a Latin-1 file: the server reads its bytes as we read them, and an edit keeps the other lines\' bytes', async () => {
+      writeCase({ name: 'initdb', files: { 'postgresql.conf': originalMain } });
+      const latin1 = (text: string): Buffer => Buffer.from(text, 'latin1');
+      // A comment, a value, a name and an octal escape (`\\351`, the byte 0xE9), all Latin-1.
+      const extra = "# r\xe9glages de l'\xe9quipe\ncorpus.latin = 'caf\xe9'  # \xe0 v\xe9rifier\ncorpus.octal = 'caf\\351'\ncorpus.\xe9t\xe9 = on\nwork_mem = 4MB\n";
+      const original = Buffer.concat([Buffer.from(originalMain, 'utf8'), latin1(extra)]);
+      writeFileSync(mainPath, original);
+      own(mainPath);
+
+      // Both sides as bytes: node-postgres would decode the server's Latin-1 bytes as UTF-8.
+      const serverBytes = async (): Promise<Array<[string | null, number, string | null, string | null, string | null]>> =>
+        (
+          await server.query<{ sourcefile: string | null; sourceline: number; name: string | null; setting: string | null; error: string | null }>(
+            "select sourcefile, sourceline, encode(textsend(name), 'hex') as name, encode(textsend(setting), 'hex') as setting, error from pg_file_settings order by seqno",
+          )
+        )
+          .filter((r) => r.sourcefile !== null)
+          .map((r) => [r.sourcefile, r.sourceline, r.name, r.setting, r.error]);
+      const ourBytes = async (): Promise<Array<[string | null, number, string | null, string | null, string | null]>> =>
+        (await readConfigFileSet(mainPath, { autoConfPath: autoPath, major: server.major })).entries.map((e) => [
+          e.file,
+          e.line,
+          e.name === null ? null : latin1(e.name).toString('hex'),
+          e.value === null ? null : latin1(e.value).toString('hex'),
+          e.error,
+        ]);
+      const hex = (text: string): string => latin1(text).toString('hex');
+
+      const theirs = await serverBytes();
+      expect(theirs.filter((r) => r[2] === hex('corpus.latin') || r[2] === hex('corpus.octal')).map((r) => r[3])).toEqual([hex('caf\xe9'), hex('caf\xe9')]);
+      expect(theirs.some((r) => r[2] === hex('corpus.\xe9t\xe9'))).toBe(true);
+      expect(await ourBytes()).toEqual(theirs);
+
+      const conf = await ConfigFile.load(mainPath);
+      expect(conf.encoding).toBe('latin1');
+      expect([conf.get('corpus.latin'), conf.get('corpus.octal'), conf.get('corpus.été')]).toEqual(['café', 'café', 'on']);
+      conf.set('work_mem', '9MB').set('corpus.new', 'naïve à souhait');
+      expect(() => conf.set('corpus.euro', '5 €')).toThrow(expect.objectContaining({ code: 'CONFIG_NOT_ENCODABLE' }));
+      await conf.save();
+      const lines = (bytes: Buffer): string[] => bytes.toString('latin1').split('\n');
+      const written = lines(readFileSync(mainPath));
+      const before = lines(original);
+      // Only the edited line differs; the new one is appended, in Latin-1.
+      expect(written.filter((line, i) => line !== before[i])).toEqual(['work_mem = 9MB', "corpus.new = 'na\xefve \xe0 souhait'", '']);
+      const after = await serverBytes();
+      expect(await ourBytes()).toEqual(after);
+      expect(after.findLast((r) => r[2] === hex('corpus.new'))?.[3]).toBe(hex('na\xefve \xe0 souhait'));
+      expect(after.findLast((r) => r[2] === hex('work_mem'))?.[3]).toBe(hex('9MB'));
+      expect(after.filter((r) => r[4] !== null)).toEqual([]);
+    });
+
     it('edits of the whole corpus read back the same in the server', async () => {
       // Single-file cases (postgresql.auto.conf would override the main file, as it should).
       for (const testCase of corpus.filter((c) => c.auto === undefined && Object.keys(c.files).every((f) => f === 'postgresql.conf'))) {

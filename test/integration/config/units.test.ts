@@ -1,5 +1,7 @@
 // The value helpers read values as the server does: what it accepts, we read to the same amount
 // (compared through the server's own display of the value); what it refuses, we refuse.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatMemory, formatTime, parseBoolean, parseMemory, parseTime } from '../../../src/config/index.js';
 import { type ScratchServer, startScratchServer } from '../../helpers/scratch-server.js';
@@ -75,5 +77,47 @@ describe('booleans (enable_seqscan)', () => {
   it.each(['o', '2', 'truex', 'onn', 'enable', ''])('%j: the server refuses it and so do we', async (value) => {
     expect(await serverSets('enable_seqscan', value)).toHaveProperty('error');
     expect(() => parseBoolean(value)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID_VALUE' }));
+  });
+});
+
+describe('values quoted as written in postgresql.conf', () => {
+  /** What pg_file_settings reads from `name = token` at the end of postgresql.conf. */
+  async function serverReadsLine(name: string, token: string): Promise<{ setting: string; error: string | null }> {
+    const path = join(server.dataDir, 'postgresql.conf');
+    const original = readFileSync(path);
+    try {
+      writeFileSync(path, `${original.toString('utf8')}${name} = ${token}\n`);
+      const rows = await server.query<{ setting: string; error: string | null }>(
+        'select setting, error from pg_file_settings where name = $1 order by seqno desc limit 1',
+        [name],
+      );
+      return rows[0]!;
+    } finally {
+      writeFileSync(path, original);
+    }
+  }
+
+  const accepted: Array<[string, string, (text: string) => number | boolean]> = [
+    ['statement_timeout', "'1min'", (t) => parseTime(t)],
+    ['statement_timeout', "'1\\155in'", (t) => parseTime(t)],
+    ['work_mem', "' 8MB '", (t) => parseMemory(t, { unit: 'kB' })],
+    ['work_mem', "'0x400'", (t) => parseMemory(t, { unit: 'kB' })],
+    ['enable_seqscan', "'OFF'", (t) => parseBoolean(t)],
+  ];
+  it.each(accepted)('%s = %s: we read the same amount as the server reads from the file', async (name, token, parse) => {
+    const read = await serverReadsLine(name, token);
+    expect(read.error).toBeNull();
+    const shown = await serverSets(name, read.setting);
+    expect(shown).toHaveProperty('shown');
+    expect(parse(token)).toBe(parse((shown as { shown: string }).shown));
+  });
+
+  it.each([
+    ['statement_timeout', "'1m'", (t: string) => parseTime(t)],
+    ['work_mem', "'128mb'", (t: string) => parseMemory(t, { unit: 'kB' })],
+    ['enable_seqscan', "'o'", (t: string) => parseBoolean(t)],
+  ])('%s = %s: the server cannot apply it and we refuse it', async (name, token, parse) => {
+    expect(await serverReadsLine(name, token)).toMatchObject({ error: 'setting could not be applied' });
+    expect(() => parse(token)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID_VALUE' }));
   });
 });

@@ -77,10 +77,21 @@ describe('ConfigFile.load and save', () => {
     await expect(ConfigFile.parse('x = 1\n').save()).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', argument: 'path' });
   });
 
-  it('refuses a file that is not UTF-8 rather than change its bytes', async () => {
-    const path = write('latin1.conf', Buffer.from([0x78, 0x2e, 0x79, 0x20, 0x3d, 0x20, 0x27, 0xe9, 0x27, 0x0a]));
-    await expect(ConfigFile.load(path)).rejects.toThrow(ConfigEncodingError);
-    await expect(ConfigFile.load(path)).rejects.toMatchObject({ code: 'CONFIG_NOT_UTF8', path });
+  it('reads a file that is not UTF-8 as Latin-1 and saves it back byte for byte, but for the lines it edits', async () => {
+    // `# café` and `x.y = 'é'` with é as the Latin-1 byte 0xE9, as the server reads them: bytes.
+    const latin1 = (text: string): Buffer => Buffer.from(text, 'latin1');
+    const path = write('latin1.conf', latin1("# caf\xe9\nx.y = '\xe9'  # \xe0 la carte\nport = 5432\n"));
+    const conf = await ConfigFile.load(path);
+    expect(conf.encoding).toBe('latin1');
+    expect(conf.get('x.y')).toBe('é');
+    conf.set('port', 5433).set('x.new', 'naïve');
+    await conf.save();
+    expect(readFileSync(path)).toEqual(latin1("# caf\xe9\nx.y = '\xe9'  # \xe0 la carte\nport = 5433\nx.new = na\xefve\n"));
+    // A character Latin-1 cannot hold is refused, not written as something else.
+    expect(() => conf.set('x.y', '5 €')).toThrow(ConfigEncodingError);
+    expect(() => conf.set('x.y', '5 €')).toThrow(expect.objectContaining({ code: 'CONFIG_NOT_ENCODABLE', path, encoding: 'latin1', settingName: 'x.y', character: '€' }));
+    await conf.save();
+    expect(readFileSync(path)).toEqual(latin1("# caf\xe9\nx.y = '\xe9'  # \xe0 la carte\nport = 5433\nx.new = na\xefve\n"));
   });
 
   it('round-trips a BOM and CRLF through load and save', async () => {

@@ -71,6 +71,31 @@ describe('time', () => {
   });
 });
 
+describe('values quoted as in postgresql.conf', () => {
+  it('are unquoted by the file\'s rules first', () => {
+    expect(parseTime("'1min'")).toBe(60_000);
+    expect(parseTime(" '90s'\t")).toBe(90_000);
+    expect(parseTime("'10'", { unit: 's' })).toBe(10_000);
+    // `\155` is `m`: escapes are resolved as the server resolves them.
+    expect(parseTime("'1\\155in'")).toBe(60_000);
+    expect(parseMemory("'128MB'")).toBe(128 * 1024 * 1024);
+    expect(parseMemory("' 1.5 GB '")).toBe(1.5 * 1024 ** 3);
+    expect(parseQuantity("'0x10'")).toEqual({ number: 16, unit: null });
+    expect(parseBoolean("'on'")).toBe(true);
+    expect(parseBoolean("'OFF'")).toBe(false);
+  });
+
+  it('are refused when what is inside the quotes is refused, and errors name what was passed', () => {
+    expect(() => parseTime("'1m'")).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID_VALUE', value: "'1m'", reason: expect.stringContaining('"min"') }));
+    expect(() => parseMemory("'128mb'")).toThrow(expect.objectContaining({ value: "'128mb'", reason: expect.stringContaining('"kB"') }));
+    expect(() => parseBoolean("' on'")).toThrow(InvalidSettingValueError);
+    // Not one quoted token: an unterminated quote, two tokens, a comment after it.
+    for (const text of ["'1min", "'1min''", "'1' 'min'", "'1min' # c", "''"]) {
+      expect(() => parseTime(text), text).toThrow(InvalidSettingValueError);
+    }
+  });
+});
+
 describe('booleans', () => {
   it('reads on/off/true/false/yes/no/1/0 in any case, and unique prefixes', () => {
     for (const text of ['on', 'ON', 'true', 't', 'TR', 'yes', 'y', '1']) expect(parseBoolean(text)).toBe(true);
