@@ -11,12 +11,6 @@ export function digestOf(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** Reads a file as UTF-8 text and remembers its digest. */
-export async function readFileSnapshot(path: string): Promise<{ text: string; snapshot: FileSnapshot }> {
-  const bytes = await readFile(path);
-  return { text: bytes.toString('utf8'), snapshot: { path, digest: digestOf(bytes) } };
-}
-
 /**
  * Whether the file on disk still holds what the snapshot saw. A file that has vanished
  * counts as changed.
