@@ -14,7 +14,8 @@ export interface Entry<T> {
   /** The parsed item (a rule, a mapping), for `item` entries. */
   item?: T;
   include?: { kind: 'include' | 'include_if_exists' | 'include_dir'; path: string };
-  error?: { message: string; column: number };
+  /** Why the server rejects the line; `column` is 1-based. `isRegex`: a regular expression it cannot compile. */
+  error?: { message: string; column: number; isRegex?: boolean };
   lexed?: LexedLine;
 }
 
@@ -36,13 +37,15 @@ export function makeEntry<T>(line: LogicalLine, major: number, classify: Classif
     error: info.error,
     lexed,
   };
-  if (entry.error) {
-    // Column of the offending token in the first physical line's terms (1-based).
-    const offset = map[Math.min(entry.error.column, map.length - 1)] ?? 0;
-    const before = line.text.slice(0, offset);
-    entry.error = { ...entry.error, column: offset - (before.lastIndexOf('\n') + 1) + 1 };
-  }
+  if (entry.error) entry.error = { ...entry.error, column: columnAt(line.text, map, entry.error.column) };
   return entry;
+}
+
+/** The 1-based column, in its physical line, of content offset `offset` of a logical line (`map` from logicalContent). */
+export function columnAt(text: string, map: number[], offset: number): number {
+  const at = map[Math.min(offset, map.length - 1)] ?? 0;
+  const before = text.slice(0, at);
+  return at - (before.lastIndexOf('\n') + 1) + 1;
 }
 
 export class AuthDocument<T> {

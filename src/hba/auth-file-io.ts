@@ -17,9 +17,14 @@ export interface AuthFileState {
 export async function readAuthFile(path: string): Promise<{ text: string } & AuthFileState> {
   if (typeof path !== 'string' || path === '') throw expected('path', 'a file path', path);
   const bytes = await readFile(path);
+  return { ...decodeAuthFile(bytes), snapshot: { path, digest: digestOf(bytes) } };
+}
+
+/** A file's text: UTF-8 when its bytes are valid UTF-8, Latin-1 otherwise (every byte kept). */
+export function decodeAuthFile(bytes: Buffer): { text: string; encoding: AuthFileEncoding } {
   const utf8 = bytes.toString('utf8');
   const encoding: AuthFileEncoding = Buffer.from(utf8, 'utf8').equals(bytes) ? 'utf8' : 'latin1';
-  return { text: encoding === 'utf8' ? utf8 : bytes.toString('latin1'), snapshot: { path, digest: digestOf(bytes) }, encoding };
+  return { text: encoding === 'utf8' ? utf8 : bytes.toString('latin1'), encoding };
 }
 
 /** Writes `text` to `path` and returns the state of what is there now. */

@@ -13,7 +13,7 @@ export type AuthRecord<T> =
   | { kind: 'empty'; hasComment: boolean }
   | { kind: 'item'; item: T }
   | { kind: 'include'; directive: 'include' | 'include_if_exists' | 'include_dir'; path: string }
-  | { kind: 'invalid'; message: string; offset: number };
+  | { kind: 'invalid'; message: string; offset: number; isRegex?: boolean };
 
 /** Where an item sits in the file: its line, its text and the comment lines attached above it. */
 export interface ItemPlace {
@@ -32,7 +32,8 @@ export abstract class AuthFile<T, Input extends { raw?: string }, Read> {
     text: string,
     options: { path?: string | undefined; major?: number | undefined },
     fileState: AuthFileState | undefined,
-    private readonly diagnosticCode: HbaDiagnostic['code'],
+    /** The diagnostic codes of an invalid line and of a line with a regular expression the server cannot compile. */
+    private readonly diagnosticCodes: { line: HbaDiagnostic['code']; regex: HbaDiagnostic['code'] },
     read: (lexed: LexedLine, major: number) => AuthRecord<T>,
   ) {
     this.path = options.path;
@@ -49,7 +50,7 @@ export abstract class AuthFile<T, Input extends { raw?: string }, Read> {
         case 'include':
           return { kind: 'include', include: { kind: record.directive, path: record.path } };
         case 'invalid':
-          return { kind: 'invalid', error: { message: record.message, column: record.offset } };
+          return { kind: 'invalid', error: { message: record.message, column: record.offset, ...(record.isRegex ? { isRegex: true } : {}) } };
       }
     });
   }
@@ -76,7 +77,13 @@ export abstract class AuthFile<T, Input extends { raw?: string }, Read> {
   get diagnostics(): HbaDiagnostic[] {
     return this.doc.entries.flatMap((entry, i) =>
       entry.kind === 'invalid' && entry.error
-        ? [{ code: this.diagnosticCode, line: this.doc.lineOf(i), column: entry.error.column, message: entry.error.message, raw: entry.text }]
+        ? [{
+            code: entry.error.isRegex ? this.diagnosticCodes.regex : this.diagnosticCodes.line,
+            line: this.doc.lineOf(i),
+            column: entry.error.column,
+            message: entry.error.message,
+            raw: entry.text,
+          }]
         : [],
     );
   }

@@ -1,10 +1,12 @@
 // Which rule the server would pick for a connection (hba.c, check_hba): the first rule whose
 // connection type, address, database and user all match. What a pure function cannot know
-// (role membership, this host's interfaces, DNS, @file contents) is asked of a callback; without
+// (role membership, this host's interfaces, DNS, @file contents unless the rules come from an
+// HbaFileSet, which read them) is asked of a callback; without
 // an answer the search stops there and says so, because first-match means nothing after it counts.
 import { expected } from '../errors.js';
 import type { HbaFile } from './hba-file.js';
-import { type HbaFileRule, toServerString } from './hba-rule.js';
+import type { HbaFileSet } from './hba-file-set.js';
+import { type HbaFileRule, type HbaRule, toServerString } from './hba-rule.js';
 import { makeCidrMask, formatIp, type IpAddress, isInRange, parseNumericHost } from './ip-address.js';
 
 export interface HbaConnection {
@@ -31,19 +33,27 @@ export interface MatchRuleOptions {
   resolve?: (question: HbaQuestion) => boolean | undefined;
 }
 
-export type HbaMatch =
-  | { status: 'matched'; index: number; rule: HbaFileRule }
+/** What matchRule found; `rule` is an HbaFileRule for an HbaFile, an HbaSetRule for an HbaFileSet. */
+export type HbaMatch<R extends HbaRule = HbaFileRule> =
+  | { status: 'matched'; index: number; rule: R }
   /** No rule matched: the server rejects the connection ("no pg_hba.conf entry"). */
   | { status: 'no-match' }
   /** Rule `index` might match, depending on `question`; the rules after it were not looked at. */
-  | { status: 'unresolved'; index: number; rule: HbaFileRule; question: HbaQuestion };
+  | { status: 'unresolved'; index: number; rule: R; question: HbaQuestion };
 
 class Unresolved {
   constructor(readonly question: HbaQuestion) {}
 }
 
-/** Returns the rule PostgreSQL would use for `connection` (first match wins). */
-export function matchRule(hba: HbaFile, connection: HbaConnection, options: MatchRuleOptions = {}): HbaMatch {
+/**
+ * Returns the rule PostgreSQL would use for `connection` (first match wins). Given an HbaFileSet
+ * (readHbaFileSet), it looks at the rules of every included file, with `@file` lists expanded;
+ * given an HbaFile, at that file's rules, asking about `@file` lists.
+ */
+export function matchRule(hba: HbaFileSet, connection: HbaConnection, options?: MatchRuleOptions): HbaMatch<HbaFileSet['rules'][number]>;
+export function matchRule(hba: HbaFile, connection: HbaConnection, options?: MatchRuleOptions): HbaMatch<HbaFileRule>;
+export function matchRule(hba: HbaFile | HbaFileSet, connection: HbaConnection, options: MatchRuleOptions = {}): HbaMatch<HbaRule> {
+  const rules: HbaRule[] = Array.isArray((hba as HbaFileSet).rules) ? (hba as HbaFileSet).rules : (hba as HbaFile).rules();
   const client = checkConnection(connection);
   const ask = (question: HbaQuestion): boolean => {
     const answer = options.resolve?.(question);
@@ -52,7 +62,7 @@ export function matchRule(hba: HbaFile, connection: HbaConnection, options: Matc
   };
   const regexes = hba.major >= 16;
   let index = 0;
-  for (const rule of hba) {
+  for (const rule of rules) {
     try {
       if (
         typeMatches(rule, connection) &&
@@ -84,7 +94,7 @@ function checkConnection(connection: HbaConnection): IpAddress | undefined {
   return ip;
 }
 
-function typeMatches(rule: HbaFileRule, connection: HbaConnection): boolean {
+function typeMatches(rule: HbaRule, connection: HbaConnection): boolean {
   if (rule.type === 'local') return connection.type === 'local';
   if (connection.type === 'local') return false;
   const ssl = connection.type === 'hostssl';
@@ -96,7 +106,7 @@ function typeMatches(rule: HbaFileRule, connection: HbaConnection): boolean {
   return true;
 }
 
-function addressMatches(rule: HbaFileRule, client: IpAddress, ask: (q: HbaQuestion) => boolean): boolean {
+function addressMatches(rule: HbaRule, client: IpAddress, ask: (q: HbaQuestion) => boolean): boolean {
   const address = rule.address!;
   const shown = formatIp(client);
   if (address === 'all') return true;
@@ -119,7 +129,7 @@ function regexMatches(pattern: string, value: string, ask: (q: HbaQuestion) => b
   }
 }
 
-function databaseMatches(rule: HbaFileRule, c: HbaConnection, ask: (q: HbaQuestion) => boolean, regexes: boolean): boolean {
+function databaseMatches(rule: HbaRule, c: HbaConnection, ask: (q: HbaQuestion) => boolean, regexes: boolean): boolean {
   for (const value of rule.database) {
     if (c.replication) {
       if (value === 'replication') return true;
@@ -143,7 +153,7 @@ function databaseMatches(rule: HbaFileRule, c: HbaConnection, ask: (q: HbaQuesti
   return false;
 }
 
-function userMatches(rule: HbaFileRule, c: HbaConnection, ask: (q: HbaQuestion) => boolean, regexes: boolean): boolean {
+function userMatches(rule: HbaRule, c: HbaConnection, ask: (q: HbaQuestion) => boolean, regexes: boolean): boolean {
   for (const value of rule.user) {
     if (value.startsWith('+')) {
       if (ask({ kind: 'member', user: c.user, role: value.slice(1) })) return true;

@@ -3,12 +3,14 @@
 import { type AuthToken, type LexedLine, LATEST_MAJOR } from './auth-lexer.js';
 import { type HbaConnectionType, type HbaRule, HBA_CONNECTION_TYPES, toModelValue } from './hba-rule.js';
 import { makeCidrMask, parseNumericHost } from './ip-address.js';
+import { regexErrorMessage } from './auth-regex.js';
 
 export type HbaRecord =
   | { kind: 'empty'; hasComment: boolean }
   | { kind: 'rule'; rule: HbaRule }
   | { kind: 'include'; directive: 'include' | 'include_if_exists' | 'include_dir'; path: string }
-  | { kind: 'invalid'; message: string; offset: number };
+  /** `isRegex`: the line holds a regular expression the server cannot compile. */
+  | { kind: 'invalid'; message: string; offset: number; isRegex?: boolean };
 
 export interface InterpretOptions {
   major?: number;
@@ -20,8 +22,18 @@ class LineError extends Error {
   constructor(
     message: string,
     readonly offset: number,
+    readonly isRegex = false,
   ) {
     super(message);
+  }
+}
+
+/** regcomp_auth_token on each `/regex` token of a database or user field (16+), quoted or not. */
+function checkRegexes(tokens: AuthToken[], major: number): void {
+  if (major < 16) return;
+  for (const token of tokens) {
+    const message = regexErrorMessage(token.value);
+    if (message !== undefined) throw new LineError(message, token.start, true);
   }
 }
 
@@ -86,10 +98,13 @@ function parseRule(line: LexedLine, options: InterpretOptions): HbaRule {
   }
   const type = typeToken.value as HbaConnectionType;
 
+  // The server compiles each field's regular expressions as it reads the field.
   const dbField = fields[++f];
   if (!dbField) throw new LineError('end-of-line before database specification', end);
+  checkRegexes(dbField.tokens, major);
   const userField = fields[++f];
   if (!userField) throw new LineError('end-of-line before role specification', end);
+  checkRegexes(userField.tokens, major);
   const rule: HbaRule = {
     type,
     database: dbField.tokens.map((t) => toModelValue(t, 'database')),
@@ -186,7 +201,7 @@ export function interpretHbaLine(line: LexedLine, options: InterpretOptions = {}
   try {
     return { kind: 'rule', rule: parseRule(line, options) };
   } catch (error) {
-    if (error instanceof LineError) return { kind: 'invalid', message: error.message, offset: error.offset };
+    if (error instanceof LineError) return { kind: 'invalid', message: error.message, offset: error.offset, ...(error.isRegex ? { isRegex: true } : {}) };
     throw error;
   }
 }

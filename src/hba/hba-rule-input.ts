@@ -5,6 +5,7 @@ import { isCommentLine, lexContent } from './auth-lexer.js';
 import { type HbaRule, type HbaRuleInput, HBA_CONNECTION_TYPES, HBA_METHODS, toModelValue, toServerString, type TokenField } from './hba-rule.js';
 import { InvalidHbaRuleError } from './invalid-hba-rule-error.js';
 import { makeCidrMask, parseNumericHost } from './ip-address.js';
+import { regexErrorMessage } from './auth-regex.js';
 
 /** Validates an input rule and brings it to the model's form. Throws InvalidHbaRuleError. */
 export function normalizeHbaRuleInput(input: HbaRuleInput, major: number): { rule: HbaRule; comments: string[] } {
@@ -19,8 +20,8 @@ export function normalizeHbaRuleInput(input: HbaRuleInput, major: number): { rul
   }
   const rule: HbaRule = {
     type: type as HbaRule['type'],
-    database: normalizeList('database', input.database),
-    user: normalizeList('user', input.user),
+    database: normalizeList('database', input.database, major),
+    user: normalizeList('user', input.user, major),
     method,
     options: {},
   };
@@ -54,12 +55,18 @@ export function normalizeHbaRuleInput(input: HbaRuleInput, major: number): { rul
   return { rule, comments };
 }
 
-function normalizeList(field: 'database' | 'user', value: string | string[] | undefined): string[] {
+function normalizeList(field: 'database' | 'user', value: string | string[] | undefined, major: number): string[] {
   const list = typeof value === 'string' ? [value] : value;
   if (!Array.isArray(list) || list.length === 0 || list.some((v) => typeof v !== 'string')) {
     throw new InvalidHbaRuleError(field, value, 'expected a name or a non-empty array of names');
   }
-  return list.map((v) => normalizeValue(field, v, field));
+  return list.map((v) => {
+    const normalized = normalizeValue(field, v, field);
+    // From 16 on, `/…` is a regular expression, quoted or not.
+    const regexError = major >= 16 ? regexErrorMessage(toServerString(normalized)) : undefined;
+    if (regexError !== undefined) throw new InvalidHbaRuleError(field, v, regexError);
+    return normalized;
+  });
 }
 
 function normalizeAddress(address: string | undefined): string {

@@ -60,9 +60,27 @@ export interface HbaInclude {
   raw: string;
 }
 
+/**
+ * Why a line is rejected: the server's checks of a line (`*_INVALID_LINE`), a regular expression it
+ * cannot compile (`*_INVALID_REGEX`), or, when files are read (`readHbaFileSet`,
+ * `readIdentFileSet`), a file the line names that cannot be read: an `@file` or included file
+ * (`AUTH_FILE_UNREADABLE`), an `include_dir` folder (`AUTH_DIRECTORY_UNREADABLE`), nesting deeper
+ * than the server's limit of 10 (`AUTH_FILE_DEPTH_EXCEEDED`, 16+), an `@file` that lists itself
+ * (`AUTH_FILE_RECURSION`, before 16, where the server has no limit and fails the whole read).
+ */
+export type HbaDiagnosticCode =
+  | 'HBA_INVALID_LINE'
+  | 'HBA_INVALID_REGEX'
+  | 'IDENT_INVALID_LINE'
+  | 'IDENT_INVALID_REGEX'
+  | 'AUTH_FILE_UNREADABLE'
+  | 'AUTH_DIRECTORY_UNREADABLE'
+  | 'AUTH_FILE_DEPTH_EXCEEDED'
+  | 'AUTH_FILE_RECURSION';
+
 /** Something the parser could not read as the server would accept it. Parsing never throws. */
 export interface HbaDiagnostic {
-  code: 'HBA_INVALID_LINE' | 'IDENT_INVALID_LINE';
+  code: HbaDiagnosticCode;
   /** 1-based line of the record's first physical line. */
   line: number;
   /** 1-based column where the offending token starts (1 when the whole line is at fault). */

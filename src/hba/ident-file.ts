@@ -5,7 +5,8 @@ import { isCommentLine, lexContent } from './auth-lexer.js';
 import { checkPattern, matchesPattern } from './entry-pattern.js';
 import { formatToken, type Layout, layOut, mergeLayouts, readLayout } from './hba-format.js';
 import { HbaIndexError } from './hba-index-error.js';
-import { toModelValue } from './hba-rule.js';
+import { toModelValue, toServerString } from './hba-rule.js';
+import { regexErrorMessage } from './auth-regex.js';
 import { HbaRuleNotFoundError } from './hba-rule-not-found-error.js';
 import { type IdentMapping, interpretIdentLine } from './ident-record.js';
 import { InvalidIdentMappingError } from './invalid-ident-mapping-error.js';
@@ -39,7 +40,7 @@ const SAMPLE_LAYOUT: Layout = { columns: [0, 16, 40], useTabs: false, compact: f
  */
 export class IdentFile extends AuthFile<IdentMapping, IdentMappingInput, IdentFileMapping> implements Iterable<IdentFileMapping> {
   private constructor(text: string, options: IdentParseOptions, fileState?: AuthFileState) {
-    super(text, options, fileState, 'IDENT_INVALID_LINE', (lexed, major) => {
+    super(text, options, fileState, { line: 'IDENT_INVALID_LINE', regex: 'IDENT_INVALID_REGEX' }, (lexed, major) => {
       const record = interpretIdentLine(lexed, { major });
       return record.kind === 'mapping' ? { kind: 'item', item: record.mapping } : record;
     });
@@ -192,12 +193,10 @@ export class IdentFile extends AuthFile<IdentMapping, IdentMappingInput, IdentFi
       return toModelValue(token, field === 'pgUser' && this.major >= 16 ? 'user' : 'plain');
     };
     const mapping: IdentMapping = { map: value('map'), systemUser: value('systemUser'), pgUser: value('pgUser') };
-    if (mapping.systemUser.startsWith('/')) {
-      try {
-        new RegExp(mapping.systemUser.slice(1));
-      } catch (error) {
-        throw new InvalidIdentMappingError('systemUser', input.systemUser, `not a regular expression: ${(error as Error).message}`);
-      }
+    // The server compiles the system user's regular expression, and from 16 on the database user's.
+    for (const field of this.major >= 16 ? (['systemUser', 'pgUser'] as const) : (['systemUser'] as const)) {
+      const regexError = regexErrorMessage(toServerString(mapping[field]));
+      if (regexError !== undefined) throw new InvalidIdentMappingError(field, input[field], regexError);
     }
     const comments = input.comments ?? [];
     if (!Array.isArray(comments) || comments.some((c) => !isCommentLine(c, { major: this.major }))) {

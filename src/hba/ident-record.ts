@@ -1,6 +1,7 @@
 // What the server makes of one tokenized pg_ident.conf line (hba.c, parse_ident_line).
 import { type LexedLine, LATEST_MAJOR } from './auth-lexer.js';
 import { toModelValue } from './hba-rule.js';
+import { regexErrorMessage } from './auth-regex.js';
 
 /** One line of pg_ident.conf: map name, operating system user (or `/regex`), database user. */
 export interface IdentMapping {
@@ -15,7 +16,8 @@ export type IdentRecord =
   | { kind: 'empty'; hasComment: boolean }
   | { kind: 'mapping'; mapping: IdentMapping }
   | { kind: 'include'; directive: 'include' | 'include_if_exists' | 'include_dir'; path: string }
-  | { kind: 'invalid'; message: string; offset: number };
+  /** `isRegex`: the line holds a regular expression the server cannot compile. */
+  | { kind: 'invalid'; message: string; offset: number; isRegex?: boolean };
 
 export function interpretIdentLine(line: LexedLine, options: { major?: number } = {}): IdentRecord {
   const major = options.major ?? LATEST_MAJOR;
@@ -34,6 +36,12 @@ export function interpretIdentLine(line: LexedLine, options: { major?: number } 
     if (field.tokens.length > 1) return { kind: 'invalid', message: 'multiple values in ident field', offset: field.start };
   }
   const token = (i: number) => fields[i]!.tokens[0]!;
+  // Once the fields are checked, the server compiles the system user's regular expression, and
+  // from 16 on the database user's.
+  for (const i of major >= 16 ? [1, 2] : [1]) {
+    const message = regexErrorMessage(token(i).value);
+    if (message !== undefined) return { kind: 'invalid', message, offset: token(i).start, isRegex: true };
+  }
   return {
     kind: 'mapping',
     mapping: {

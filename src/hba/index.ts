@@ -1,8 +1,11 @@
 export { HbaFile, type HbaParseOptions, type HbaPattern } from './hba-file.js';
 export {
-  HBA_CONNECTION_TYPES, HBA_METHODS, type HbaConnectionType, type HbaDiagnostic, type HbaFileRule, type HbaInclude,
-  type HbaRule, type HbaRuleInput,
+  HBA_CONNECTION_TYPES, HBA_METHODS, type HbaConnectionType, type HbaDiagnostic, type HbaDiagnosticCode, type HbaFileRule,
+  type HbaInclude, type HbaRule, type HbaRuleInput,
 } from './hba-rule.js';
+export { type AuthSetDiagnostic, type ReadAuthFileSetOptions } from './auth-file-set.js';
+export { type HbaFileSet, type HbaSetEntry, type HbaSetRule, readHbaFileSet, type ReadHbaFileSetOptions } from './hba-file-set.js';
+export { type IdentFileSet, type IdentSetEntry, type IdentSetMapping, readIdentFileSet } from './ident-file-set.js';
 export { type MatchOptions } from './entry-pattern.js';
 export { InvalidHbaRuleError } from './invalid-hba-rule-error.js';
 export { HbaRuleNotFoundError } from './hba-rule-not-found-error.js';

@@ -1,7 +1,7 @@
 // What pg_hba_file_rules / pg_ident_file_mappings show for a file, computed from our reading of it.
 // The view prints addresses through getnameinfo and options from the parsed struct
 // (hbafuncs.c, fill_hba_line / gethba_options); this mirrors that printing, nothing more.
-import { HbaFile, type HbaRule } from '../../../src/hba/index.js';
+import type { HbaFile, HbaFileSet, HbaRule, IdentFileSet } from '../../../src/hba/index.js';
 import { toServerString } from '../../../src/hba/hba-rule.js';
 import { makeCidrMask, formatIp, parseNumericHost } from '../../../src/hba/ip-address.js';
 
@@ -67,25 +67,68 @@ export interface ServerFacts {
   gssEncryption: boolean;
 }
 
+/** The view's row for a rule the server read. */
+function ruleRow(rule: HbaRule & { line: number }, facts: ServerFacts): HbaViewRow {
+  let error: string | null = null;
+  if (rule.type === 'hostssl' && !facts.ssl) error = 'hostssl record cannot match because SSL is disabled';
+  if (rule.type === 'hostgssenc' && !facts.gssEncryption) error = 'hostgssenc record cannot match because GSSAPI is not supported by this build';
+  return {
+    line_number: rule.line,
+    type: rule.type,
+    database: rule.database.map(toServerString),
+    user_name: rule.user.map(toServerString),
+    ...addressColumns(rule),
+    auth_method: rule.type === 'local' && rule.method === 'ident' ? 'peer' : rule.method,
+    options: optionColumn(rule),
+    error,
+  };
+}
+
+function errorRow(line: number, message: string): HbaViewRow {
+  return { line_number: line, type: null, database: null, user_name: null, address: null, netmask: null, auth_method: null, options: null, error: message };
+}
+
 export function expectedHbaRows(hba: HbaFile, facts: ServerFacts): HbaViewRow[] {
   const rows: HbaViewRow[] = [];
-  for (const rule of hba) {
-    let error: string | null = null;
-    if (rule.type === 'hostssl' && !facts.ssl) error = 'hostssl record cannot match because SSL is disabled';
-    if (rule.type === 'hostgssenc' && !facts.gssEncryption) error = 'hostgssenc record cannot match because GSSAPI is not supported by this build';
-    rows.push({
-      line_number: rule.line,
-      type: rule.type,
-      database: rule.database.map(toServerString),
-      user_name: rule.user.map(toServerString),
-      ...addressColumns(rule),
-      auth_method: rule.type === 'local' && rule.method === 'ident' ? 'peer' : rule.method,
-      options: optionColumn(rule),
-      error,
-    });
-  }
-  for (const d of hba.diagnostics) {
-    rows.push({ line_number: d.line, type: null, database: null, user_name: null, address: null, netmask: null, auth_method: null, options: null, error: d.message });
-  }
+  for (const rule of hba) rows.push(ruleRow(rule, facts));
+  for (const d of hba.diagnostics) rows.push(errorRow(d.line, d.message));
   return rows.sort((a, b) => a.line_number - b.line_number);
+}
+
+/**
+ * The rows of pg_hba_file_rules for a file set, in the server's reading order; from 16 on with
+ * `rule_number` and `file_name` (the columns 16 added).
+ */
+export function expectedSetRows(set: HbaFileSet, facts: ServerFacts): Array<HbaViewRow & { rule_number?: number | null; file_name?: string }> {
+  let ruleNumber = 0;
+  return set.entries.map((entry) => {
+    const row = entry.kind === 'rule' ? ruleRow(entry.rule, facts) : errorRow(entry.diagnostic.line, entry.diagnostic.message);
+    if (set.major < 16) return row;
+    const file = entry.kind === 'rule' ? entry.rule.file : entry.diagnostic.file;
+    return { rule_number: row.error === null ? ++ruleNumber : null, file_name: file, ...row };
+  });
+}
+
+export interface IdentViewRow {
+  map_number?: number | null;
+  file_name?: string;
+  line_number: number;
+  map_name: string | null;
+  sys_name: string | null;
+  pg_username: string | null;
+  error: string | null;
+}
+
+/** The rows of pg_ident_file_mappings for a file set, in the server's reading order (16+: `map_number`, `file_name`). */
+export function expectedIdentSetRows(set: IdentFileSet): IdentViewRow[] {
+  let mapNumber = 0;
+  return set.entries.map((entry) => {
+    const row =
+      entry.kind === 'mapping'
+        ? { line_number: entry.mapping.line, map_name: toServerString(entry.mapping.map), sys_name: toServerString(entry.mapping.systemUser), pg_username: toServerString(entry.mapping.pgUser), error: null }
+        : { line_number: entry.diagnostic.line, map_name: null, sys_name: null, pg_username: null, error: entry.diagnostic.message };
+    if (set.major < 16) return row;
+    const file = entry.kind === 'mapping' ? entry.mapping.file : entry.diagnostic.file;
+    return { map_number: row.error === null ? ++mapNumber : null, file_name: file, ...row };
+  });
 }

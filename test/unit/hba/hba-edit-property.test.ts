@@ -9,7 +9,9 @@ const texts = [...fixtureFiles('samples'), ...fixtureFiles('initdb'), ...fixture
 
 const name = fc.oneof(
   fc.constantFrom('all', 'sameuser', 'samerole', 'replication', '+admins', '"all"', '"+x"', 'app', 'my db', 'a"b', 'x,y', 'h#', '/^a$', 'é', 'tail\\', '@list'),
-  fc.string({ unit: fc.constantFrom(...'ab \t,#"\\+@/=é'.split('')), minLength: 1, maxLength: 8 }).filter((s) => !s.startsWith('"')),
+  // A value starting with / is a regular expression from 16 on, and one the server cannot compile
+  // (`/+`) is refused (test/unit/hba/auth-regex.test.ts): random ones start otherwise.
+  fc.string({ unit: fc.constantFrom(...'ab \t,#"\\+@/=é'.split('')), minLength: 1, maxLength: 8 }).filter((s) => !s.startsWith('"') && !s.startsWith('/')),
 );
 
 const rule: fc.Arbitrary<HbaRuleInput> = fc

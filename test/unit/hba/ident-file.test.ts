@@ -127,7 +127,8 @@ describe('IdentFile', () => {
 describe('IdentFile edits, for any mapping in any fixture', () => {
   const name = fc.oneof(
     fc.constantFrom('all', '+admins', '"all"', 'bob', 'my user', 'a"b', 'x,y', 'h#', '\\1', 'é', 'tail\\'),
-    fc.string({ unit: fc.constantFrom(...'ab \t,#"\\+@/=é'.split('')), minLength: 1, maxLength: 8 }).filter((s) => !s.startsWith('"')),
+    // From 16 on a database user starting with / is a regular expression: random ones start otherwise.
+    fc.string({ unit: fc.constantFrom(...'ab \t,#"\\+@/=é'.split('')), minLength: 1, maxLength: 8 }).filter((s) => !s.startsWith('"') && !s.startsWith('/')),
   );
   const systemUser = fc.oneof(name.filter((s) => !s.startsWith('/')), fc.constantFrom('/^(.*)@example\\.com$', '/^a b$', '/x,y'));
 
