@@ -117,6 +117,19 @@ export class AuthDocument<T> {
     return start;
   }
 
+  /**
+   * The first entry that goes with the entry at `index` when it is removed or moved: its comment
+   * block (commentBlockStart) when the block describes it alone, that is when the entry is the
+   * only one under the block (the line after it is blank, a comment, or the end of the file);
+   * `index` itself otherwise, so that a comment heading a group (initdb's "Allow replication
+   * connections…" above three rules) stays, above the entry that then comes first.
+   */
+  ownCommentStart(index: number): number {
+    const next = this.entries[index + 1];
+    const isAlone = next === undefined || next.kind === 'blank' || next.kind === 'comment';
+    return isAlone ? this.commentBlockStart(index) : index;
+  }
+
   /** Inserts entries before position `at` (entries.length appends), keeping a missing final newline missing. */
   insertEntries(at: number, added: Entry<T>[]): void {
     if (added.length === 0) return;

@@ -1,39 +1,86 @@
 // Reading and writing an authentication file: remember what was read, write atomically (keeping
-// owner and mode), and refuse to overwrite a file that changed on disk in between. A file that is
-// not valid UTF-8 is read and written as Latin-1, so that its bytes survive unchanged.
-import { readFile } from 'node:fs/promises';
+// owner and mode), and refuse to overwrite a file that changed on disk in between, or that exists
+// and was never read (as ConfigFile.save does). A file that is not valid UTF-8 is read and written
+// as Latin-1, so that its bytes survive unchanged.
+import { access, readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { digestOf, type FileSnapshot, isUnchanged } from '../fs/file-snapshot.js';
+import { decodeFileBytes, encodeFileText, firstUnencodable, type TextFileEncoding } from '../fs/text-encoding.js';
 import { expected } from '../errors.js';
 import { AuthFileChangedError } from './auth-file-changed-error.js';
+import { AuthFileEncodingError } from './auth-file-encoding-error.js';
 
-export type AuthFileEncoding = 'utf8' | 'latin1';
+export type AuthFileEncoding = TextFileEncoding;
 
+/** What `load` read: the bytes' digest, to notice a change, and how the text maps to them. */
 export interface AuthFileState {
   snapshot: FileSnapshot;
   encoding: AuthFileEncoding;
 }
 
+/** The options of `save()`, named as ConfigFile.save's. */
+export interface AuthSaveOptions {
+  /** Write even if the file changed on disk since it was read (or exists but was never read). */
+  force?: boolean;
+  /** Mode, owner and group of a new file (default mode 0600, as initdb gives pg_hba.conf); an existing file keeps its own. */
+  mode?: number;
+  uid?: number;
+  gid?: number;
+}
+
 export async function readAuthFile(path: string): Promise<{ text: string } & AuthFileState> {
   if (typeof path !== 'string' || path === '') throw expected('path', 'a file path', path);
   const bytes = await readFile(path);
-  return { ...decodeAuthFile(bytes), snapshot: { path, digest: digestOf(bytes) } };
+  return { ...decodeFileBytes(bytes), snapshot: { path, digest: digestOf(bytes) } };
 }
 
 /** A file's text: UTF-8 when its bytes are valid UTF-8, Latin-1 otherwise (every byte kept). */
-export function decodeAuthFile(bytes: Buffer): { text: string; encoding: AuthFileEncoding } {
-  const utf8 = bytes.toString('utf8');
-  const encoding: AuthFileEncoding = Buffer.from(utf8, 'utf8').equals(bytes) ? 'utf8' : 'latin1';
-  return { text: encoding === 'utf8' ? utf8 : bytes.toString('latin1'), encoding };
+export function decodeAuthFile(bytes: Uint8Array): { text: string; encoding: AuthFileEncoding } {
+  return decodeFileBytes(bytes);
 }
 
-/** Writes `text` to `path` and returns the state of what is there now. */
-export async function writeAuthFile(path: string | undefined, text: string, state: AuthFileState | undefined): Promise<AuthFileState> {
-  if (typeof path !== 'string' || path === '') throw expected('path', 'a file path (the file was parsed from text)', path);
-  if (state && state.snapshot.path === path && !(await isUnchanged(state.snapshot))) throw new AuthFileChangedError(path);
-  const encoding = state?.encoding ?? 'utf8';
-  const bytes = Buffer.from(text, encoding);
-  // A new file gets mode 0600, as initdb gives pg_hba.conf; an existing one keeps its own.
-  await writeFileAtomic(path, bytes, { mode: 0o600 });
-  return { snapshot: { path, digest: digestOf(bytes) }, encoding };
+/** Checks the options of `save()`. */
+export function checkSaveOptions(options: AuthSaveOptions): AuthSaveOptions {
+  if (options === null || typeof options !== 'object') throw expected('options', 'an object', options);
+  const { force, mode, uid, gid } = options;
+  if (force !== undefined && typeof force !== 'boolean') throw expected('force', 'a boolean', force);
+  if (mode !== undefined && !(Number.isInteger(mode) && mode >= 0 && mode <= 0o7777)) throw expected('mode', 'a file mode (an integer from 0 to 0o7777)', mode);
+  for (const [name, id] of [['uid', uid], ['gid', gid]] as const) {
+    if (id !== undefined && !(Number.isInteger(id) && id >= 0)) throw expected(name, 'a non-negative integer', id);
+  }
+  return options;
+}
+
+/** The first character of `text` that a file in `encoding` cannot hold, as the error to throw. */
+export function unencodableError(text: string, encoding: AuthFileEncoding, path: string | undefined): AuthFileEncodingError | undefined {
+  const character = firstUnencodable(text, encoding);
+  return character === undefined ? undefined : new AuthFileEncodingError({ path, encoding, character });
+}
+
+/**
+ * Writes `text` to `path` in `encoding` and returns the snapshot of what is there now. Unless
+ * `force`, refuses when the file differs from `snapshot` (what was read from or written to this
+ * path), or, without a snapshot, when the file exists.
+ */
+export async function writeAuthFile(
+  path: string,
+  text: string,
+  { encoding, snapshot, options }: { encoding: AuthFileEncoding; snapshot: FileSnapshot | undefined; options: AuthSaveOptions },
+): Promise<FileSnapshot> {
+  if (!options.force) {
+    const isSafe = snapshot !== undefined ? await isUnchanged(snapshot) : !(await exists(path));
+    if (!isSafe) throw new AuthFileChangedError(path);
+  }
+  const error = unencodableError(text, encoding, path);
+  if (error) throw error;
+  const bytes = encodeFileText(text, encoding);
+  await writeFileAtomic(path, bytes, { mode: options.mode ?? 0o600, uid: options.uid, gid: options.gid });
+  return { path, digest: digestOf(bytes) };
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }

@@ -2,8 +2,13 @@
 // saving it back, the views that do not depend on what an item is (diagnostics, includes,
 // length), and the way an item is checked and inserted. Each subclass says how to read, check and
 // write its own items.
+import { resolve } from 'node:path';
+import { expected } from '../errors.js';
+import type { FileSnapshot } from '../fs/file-snapshot.js';
 import { AuthDocument, type Entry } from './auth-document.js';
-import { type AuthFileState, readAuthFile, writeAuthFile } from './auth-file-io.js';
+import {
+  type AuthFileEncoding, type AuthFileState, type AuthSaveOptions, checkSaveOptions, readAuthFile, unencodableError, writeAuthFile,
+} from './auth-file-io.js';
 import { LATEST_MAJOR, type LexedLine } from './auth-lexer.js';
 import type { Layout } from './hba-format.js';
 import type { HbaDiagnostic, HbaInclude } from './hba-rule.js';
@@ -22,11 +27,17 @@ export interface ItemPlace {
   comments: string[];
 }
 
-export abstract class AuthFile<T, Input extends { raw?: string }, Read> {
+export abstract class AuthFile<T, Input extends { raw?: string }, Read extends ItemPlace> {
   readonly path: string | undefined;
   readonly major: number;
+  /**
+   * How the text maps to the file's bytes: `'utf8'`, or `'latin1'` (one character per byte) for a
+   * file `load` found not valid UTF-8. `save` writes with it, so untouched bytes stay as they were.
+   */
+  readonly encoding: AuthFileEncoding;
   protected readonly doc: AuthDocument<T>;
-  private fileState: AuthFileState | undefined;
+  /** What each file this document was read from or written to held then, by absolute path. */
+  readonly #snapshots = new Map<string, FileSnapshot>();
 
   protected constructor(
     text: string,
@@ -38,7 +49,8 @@ export abstract class AuthFile<T, Input extends { raw?: string }, Read> {
   ) {
     this.path = options.path;
     this.major = options.major ?? LATEST_MAJOR;
-    this.fileState = fileState;
+    this.encoding = fileState?.encoding ?? 'utf8';
+    if (fileState) this.#snapshots.set(resolve(fileState.snapshot.path), fileState.snapshot);
     const major = this.major;
     this.doc = new AuthDocument<T>(text, major, (lexed) => {
       const record = read(lexed, major);
@@ -62,11 +74,22 @@ export abstract class AuthFile<T, Input extends { raw?: string }, Read> {
   }
 
   /**
-   * Writes the file atomically (temporary file, fsync, rename), keeping its owner and mode. Throws
-   * AuthFileChangedError when the file was loaded and has changed on disk since.
+   * Writes the file (to `path`, by default the one it was loaded from or parsed with) atomically:
+   * temporary file, fsync, rename, keeping an existing file's owner and mode. Refuses with
+   * AuthFileChangedError when the file changed on disk since it was read or last saved here (or
+   * exists and was never read), unless `force`; with AuthFileEncodingError when the text holds a
+   * character the file's encoding cannot hold.
    */
-  async save(path: string | undefined = this.path): Promise<void> {
-    this.fileState = await writeAuthFile(path, this.toString(), this.fileState);
+  async save(options?: AuthSaveOptions): Promise<void>;
+  async save(path: string | undefined, options?: AuthSaveOptions): Promise<void>;
+  async save(pathOrOptions?: string | AuthSaveOptions, maybeOptions: AuthSaveOptions = {}): Promise<void> {
+    const isOptions = pathOrOptions !== null && typeof pathOrOptions === 'object';
+    const path = isOptions || pathOrOptions === undefined ? this.path : pathOrOptions;
+    const options = checkSaveOptions(isOptions ? pathOrOptions : maybeOptions);
+    if (typeof path !== 'string' || path === '') throw expected('path', 'a file path (use load, or parse with { path })', path);
+    const key = resolve(path);
+    const snapshot = await writeAuthFile(path, this.toString(), { encoding: this.encoding, snapshot: this.#snapshots.get(key), options });
+    this.#snapshots.set(key, snapshot);
   }
 
   toString(): string {
@@ -134,6 +157,7 @@ export abstract class AuthFile<T, Input extends { raw?: string }, Read> {
       }
     }
     entry ??= this.checkedEntry(this.render(item, this.layoutNear(at)), item, input);
+    this.checkEncodable([...comments, entry.text].join('\n'));
     const added = comments.map((c) => this.doc.entryFor(c));
     this.doc.insertEntries(at, [...added, entry]);
     return this.itemAt(at + added.length);
@@ -152,8 +176,28 @@ export abstract class AuthFile<T, Input extends { raw?: string }, Read> {
       const gap = lexed.content.slice(lastField.end, lexed.commentStart);
       text += (gap === '' ? ' ' : gap) + lexed.content.slice(lexed.commentStart);
     }
-    this.doc.replaceEntry(at, this.checkedEntry(text, item, input));
+    const entry = this.checkedEntry(text, item, input);
+    this.checkEncodable(entry.text);
+    this.doc.replaceEntry(at, entry);
     return this.itemAt(at);
+  }
+
+  /**
+   * Removes the item at entry position `at` and returns it, with the comment lines that went with
+   * it: its comment block when that describes it alone, none when the block heads a group of items
+   * (see AuthDocument.ownCommentStart); `comments` of the returned item are those lines.
+   */
+  protected removeAt(at: number): Read {
+    const start = this.doc.ownCommentStart(at);
+    const removed = { ...this.itemAt(at), comments: this.doc.entries.slice(start, at).map((e) => e.text) };
+    this.doc.removeEntries(start, at + 1);
+    return removed;
+  }
+
+  /** Refuses text the file's encoding cannot hold (above U+00FF in a Latin-1 file, a lone surrogate): written, it would change bytes. */
+  private checkEncodable(text: string): void {
+    const error = unencodableError(text, this.encoding, this.path);
+    if (error) throw error;
   }
 
   /** Builds the entry for `text` and makes sure the server would read exactly `item` from it. */

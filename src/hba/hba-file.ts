@@ -140,18 +140,20 @@ export class HbaFile extends AuthFile<HbaRule, HbaRuleInput, HbaFileRule> implem
     return this.replaceAt(at, renderRule(wanted, layout, old), wanted, rule);
   }
 
-  /** Removes rule `index` (required: negative counts from the end) with the comment lines above it, and returns it. */
+  /**
+   * Removes rule `index` (required: negative counts from the end) and returns it. The comment lines
+   * directly above it go with it when it is the only rule under them; a comment heading a group of
+   * rules stays, above the rule that now comes first. The returned rule's `comments` are the lines
+   * that went with it, so inserting it elsewhere moves exactly what was removed.
+   */
   pop(index: number): HbaFileRule {
     if (typeof index !== 'number') throw expected('index', 'an integer (pop needs an explicit index)', index);
     const i = this.normalizeIndex(index, this.length, true);
     if (i === undefined) throw new HbaIndexError(index, this.length);
-    const at = this.doc.itemIndexes()[i]!;
-    const rule = this.itemAt(at);
-    this.doc.removeEntries(this.doc.commentBlockStart(at), at + 1);
-    return rule;
+    return this.removeAt(this.doc.itemIndexes()[i]!);
   }
 
-  /** Removes every rule matching `pattern` (with their comments) and returns them, in file order. */
+  /** Removes every rule matching `pattern`, each as `pop` does (a comment goes once no rule is left under it), and returns them in file order. */
   remove(pattern: HbaPattern, options: MatchOptions = {}): HbaFileRule[] {
     checkPattern(pattern, PATTERN_KEYS);
     const indexes = this.rules().flatMap((rule, i) => (matchesPattern(rule, pattern as never, options) ? [i] : []));

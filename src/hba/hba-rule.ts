@@ -33,7 +33,10 @@ export interface HbaRule {
 export interface HbaFileRule extends HbaRule {
   line: number;
   raw: string;
-  /** Comment lines directly above the rule (no blank line between), which move and go with it. */
+  /**
+   * Comment lines directly above the rule (no blank line between). From `pop`: the lines that went
+   * with it (none when they head a group of rules and stayed in place).
+   */
   comments: string[];
 }
 

@@ -123,16 +123,13 @@ export class IdentFile extends AuthFile<IdentMapping, IdentMappingInput, IdentFi
     return this.replaceAt(at, this.render(wanted, mergeLayouts(oldLayout ? [oldLayout] : [], this.layoutNear(at))), wanted, mapping);
   }
 
-  /** Removes mapping `index` (required) with its comment lines and returns it. */
+  /** Removes mapping `index` (required) and returns it; its comment lines go with it as for HbaFile.pop. */
   pop(index: number): IdentFileMapping {
     if (typeof index !== 'number') throw expected('index', 'an integer (pop needs an explicit index)', index);
-    const at = this.entryIndex(index);
-    const mapping = this.itemAt(at);
-    this.doc.removeEntries(this.doc.commentBlockStart(at), at + 1);
-    return mapping;
+    return this.removeAt(this.entryIndex(index));
   }
 
-  /** Removes every mapping matching `pattern` and returns them in file order. */
+  /** Removes every mapping matching `pattern`, each as `pop` does, and returns them in file order. */
   remove(pattern: IdentPattern): IdentFileMapping[] {
     checkPattern(pattern, PATTERN_KEYS);
     const indexes = this.mappings().flatMap((m, i) => (matchesPattern(m, pattern as never) ? [i] : []));

@@ -15,3 +15,5 @@ export { matchRule, type HbaConnection, type HbaMatch, type HbaQuestion, type Ma
 export { IdentFile, type IdentFileMapping, type IdentMappingInput, type IdentParseOptions, type IdentPattern } from './ident-file.js';
 export { type IdentMapping } from './ident-record.js';
 export { InvalidIdentMappingError } from './invalid-ident-mapping-error.js';
+export { AuthFileEncodingError } from './auth-file-encoding-error.js';
+export { type AuthFileEncoding, type AuthSaveOptions } from './auth-file-io.js';

@@ -113,14 +113,15 @@ host    all             all             ::1/128                 scram-sha-256
   });
 
   it('sets and moves a rule whose comment was continued over two lines (14+), keeping that comment', () => {
-    const text = '# about db \\\n  still the comment\nlocal db all md5\nlocal all all trust\n';
+    // The blank line makes the comment describe the first rule alone, so it moves with it.
+    const text = '# about db \\\n  still the comment\nlocal db all md5\n\nlocal all all trust\n';
     given(text, { major: 15 })
       .running((hba) => {
         expect(hba.at(0)!.comments).toEqual(['# about db \\\n  still the comment']);
         hba.set(0, { ...hba.at(0)!, method: 'trust' });
         hba.insert(1, hba.pop(0));
       })
-      .produces('local all all trust\n# about db \\\n  still the comment\nlocal db all trust\n');
+      .produces('\nlocal all all trust\n# about db \\\n  still the comment\nlocal db all trust\n');
   });
 
   it('ends a continued last line before appending, so the server does not glue the new rule onto it', () => {
@@ -145,9 +146,9 @@ host    all             all             ::1/128                 scram-sha-256
   });
 
   it('removes every matching rule, with contains matching lists', () => {
-    given('local app,web all md5\n# web\nlocal web all md5\nlocal other all md5\n')
-      .running((hba) => expect(hba.remove({ database: 'web' }, { contains: true })).toHaveLength(2))
-      .produces('local other all md5\n');
+    given('local app,web all md5\n# web\nlocal web all md5\n\nlocal other all md5\n')
+      .running((hba) => expect(hba.remove({ database: 'web' }, { contains: true }).map((r) => r.comments)).toEqual([[], ['# web']]))
+      .produces('\nlocal other all md5\n');
   });
 
   it('reuses raw text when a popped rule is inserted elsewhere unchanged, and reformats a changed one', () => {
