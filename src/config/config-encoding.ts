@@ -1,27 +1,13 @@
-// The server reads configuration files as bytes and never decodes them. We read a file as UTF-8
-// when it is valid UTF-8, and otherwise as Latin-1, where each byte is one character (U+0000 to
-// U+00FF): either way, writing the text back with the same encoding gives the same bytes.
+// The encodings a configuration file is read and written in: the same rule as every file editor
+// here (src/fs/text-encoding.ts), under the names the config layer has always exported.
+import { decodeFileBytes, encodeFileText, firstUnencodable, type TextFileEncoding } from '../fs/text-encoding.js';
 
-export type ConfigEncoding = 'utf8' | 'latin1';
+export type ConfigEncoding = TextFileEncoding;
 
 /** The text of a file's bytes, and the encoding that gives those bytes back. */
-export function decodeConfigBytes(bytes: Uint8Array): { text: string; encoding: ConfigEncoding } {
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const utf8 = buffer.toString('utf8');
-  if (Buffer.from(utf8, 'utf8').equals(buffer)) return { text: utf8, encoding: 'utf8' };
-  return { text: buffer.toString('latin1'), encoding: 'latin1' };
-}
+export const decodeConfigBytes: (bytes: Uint8Array) => { text: string; encoding: ConfigEncoding } = decodeFileBytes;
 
 /** The bytes of `text` in `encoding`; check it with `firstUnencodable` first. */
-export function encodeConfigText(text: string, encoding: ConfigEncoding): Buffer {
-  return Buffer.from(text, encoding);
-}
+export const encodeConfigText: (text: string, encoding: ConfigEncoding) => Buffer = encodeFileText;
 
-/**
- * The first character of `text` that `encoding` cannot hold, or undefined: for Latin-1 anything
- * above U+00FF, for UTF-8 a lone surrogate (which would be written as U+FFFD).
- */
-export function firstUnencodable(text: string, encoding: ConfigEncoding): string | undefined {
-  if (encoding === 'latin1') return /[^\u0000-\u00ff]/u.exec(text)?.[0];
-  return /\p{Cs}/u.exec(text)?.[0];
-}
+export { firstUnencodable };
