@@ -10,6 +10,7 @@ import {
 } from '../config/index.js';
 import { expected } from '../errors.js';
 import { missingFileError } from './cluster-not-initialized-error.js';
+import { UnknownSettingError } from './unknown-setting-error.js';
 
 /** What postgresql.auto.conf has to do with an edit of postgresql.conf. */
 interface AutoConfOptions {
@@ -21,11 +22,24 @@ interface AutoConfOptions {
   ignoreAutoConf?: boolean;
 }
 
-/** `set`: the editor's `inMainFile`, and `ignoreAutoConf`. */
-export interface SettingsSetOptions extends SetOptions, AutoConfOptions {}
+/** Whether a name the server does not know may be written. */
+interface UnknownNameOptions {
+  /**
+   * Write a setting name the cluster's server does not know (checked against the server, see
+   * `Cluster.unknownSettings()`). Without it such an edit is refused with UnknownSettingError
+   * and nothing is written: the server would refuse to start with it in the file.
+   */
+  allowUnknown?: boolean;
+}
 
-/** `update` and `delete`: the editor's `inMainFile` and `remove`, and `ignoreAutoConf`. */
-export interface SettingsUnsetOptions extends UnsetOptions, AutoConfOptions {}
+/** `set`: the editor's `inMainFile`, `ignoreAutoConf` and `allowUnknown`. */
+export interface SettingsSetOptions extends SetOptions, AutoConfOptions, UnknownNameOptions {}
+
+/** `update` and `delete`: the editor's `inMainFile` and `remove`, `ignoreAutoConf` and (update) `allowUnknown`. */
+export interface SettingsUnsetOptions extends UnsetOptions, AutoConfOptions, UnknownNameOptions {}
+
+/** How ClusterSettings asks which names the server does not know (the Cluster supplies it). */
+export type UnknownNamesCheck = (names: readonly string[]) => Promise<Array<{ name: string; suggestion: string | null }>>;
 
 /**
  * A cluster's `postgresql.conf` as py-postgresql's `Cluster.settings` mapping: every call reads
@@ -47,8 +61,15 @@ export class ClusterSettings {
    */
   readonly major: number | undefined;
 
-  constructor(dataDirectory: string, major?: number) {
+  readonly #unknownNames: UnknownNamesCheck | undefined;
+  readonly #dataDirectory: string;
+
+  /** @param unknownNames how to tell names the server does not know; without it none are checked. */
+  constructor(dataDirectory: string, major?: number, unknownNames?: UnknownNamesCheck) {
     if (major !== undefined && !(Number.isInteger(major) && major > 0)) throw expected('major', 'a positive integer', major);
+    if (unknownNames !== undefined && typeof unknownNames !== 'function') throw expected('unknownNames', 'a function', unknownNames);
+    this.#unknownNames = unknownNames;
+    this.#dataDirectory = dataDirectory;
     this.path = join(dataDirectory, 'postgresql.conf');
     this.autoConfPath = join(dataDirectory, 'postgresql.auto.conf');
     this.major = major;
@@ -79,6 +100,7 @@ export class ClusterSettings {
     const file = await this.load();
     file.set(name, value, options);
     await this.#refuseAutoConf([name], options);
+    await this.#refuseUnknown([name], options);
     await file.save();
   }
 
@@ -92,6 +114,12 @@ export class ClusterSettings {
     const file = await this.load();
     file.update({ ...settings }, options);
     await this.#refuseAutoConf(Object.keys(settings), options);
+    await this.#refuseUnknown(
+      Object.entries(settings)
+        .filter(([, value]) => value !== null && value !== undefined)
+        .map(([name]) => name),
+      options,
+    );
     await file.save();
   }
 
@@ -151,6 +179,13 @@ export class ClusterSettings {
     }
   }
 
+  /** Throws UnknownSettingError for the first of `names` the server does not know. */
+  async #refuseUnknown(names: string[], { allowUnknown }: UnknownNameOptions): Promise<void> {
+    if (allowUnknown || this.#unknownNames === undefined || names.length === 0) return;
+    const [first] = await this.#unknownNames(names);
+    if (first !== undefined) throw new UnknownSettingError(first.name, first.suggestion, this.#dataDirectory);
+  }
+
   /** The file a path-valued setting names (`hba_file`, `ident_file`), resolved against the data directory. */
   async pathSetting(name: string, fallback: string, dataDirectory: string): Promise<string> {
     const value = (await this.effective()).settings.get(name.toLowerCase())?.value;
@@ -161,6 +196,7 @@ export class ClusterSettings {
 
 function checkOptions(options: unknown): void {
   if (options === null || typeof options !== 'object') throw expected('options', 'an object', options);
-  const { ignoreAutoConf } = options as AutoConfOptions;
+  const { ignoreAutoConf, allowUnknown } = options as AutoConfOptions & UnknownNameOptions;
   if (ignoreAutoConf !== undefined && typeof ignoreAutoConf !== 'boolean') throw expected('ignoreAutoConf', 'a boolean', ignoreAutoConf);
+  if (allowUnknown !== undefined && typeof allowUnknown !== 'boolean') throw expected('allowUnknown', 'a boolean', allowUnknown);
 }

@@ -35,6 +35,7 @@ import { expected } from '../errors.js';
 import { HbaFile, IdentFile } from '../hba/index.js';
 import { Installation, reachableInstallation } from '../installation/index.js';
 import { ClusterSettings } from './cluster-settings.js';
+import { unknownSettingNames } from './setting-names.js';
 import { ClusterInitializationError } from './cluster-initialization-error.js';
 import { ClusterNotInitializedError } from './cluster-not-initialized-error.js';
 import type { ClusterEvent, ClusterLog } from './cluster-events.js';
@@ -205,7 +206,7 @@ export class Cluster {
     this.#superuser = superuser;
     this.#parentDeathSignal = parentDeathSignal;
     this.#serverLog = serverLog;
-    this.settings = new ClusterSettings(this.dataDirectory, installation.versionInfo.major);
+    this.settings = new ClusterSettings(this.dataDirectory, installation.versionInfo.major, (names) => this.unknownSettings(names));
   }
 
   /** The program that runs the server (`postgres`), or null if the installation has none. */
@@ -782,6 +783,20 @@ export class Cluster {
     return HbaFile.load(path, { major: this.installation.versionInfo.major }).catch((error: unknown) => {
       throw missingFileError(this.dataDirectory, path, error);
     });
+  }
+
+  /**
+   * The names among `names` that this cluster's server does not know, each with the nearest
+   * known name (`wrok_mem` → `work_mem`). Names with a dot (custom settings) always pass; the
+   * others are looked up in `postgres --describe-config`, and those it does not list (developer
+   * options) are put to the server itself with `postgres -C <name> -D <dataDirectory>`. When the
+   * server cannot be asked, nothing is reported. `settings.set()` and `update()` use it.
+   */
+  async unknownSettings(names: Iterable<string>): Promise<Array<{ name: string; suggestion: string | null }>> {
+    if (names === null || typeof names !== 'object' || typeof (names as Iterable<string>)[Symbol.iterator] !== 'function') {
+      throw expected('names', 'an iterable of setting names', names);
+    }
+    return unknownSettingNames(this.daemonPath, this.dataDirectory, [...names]);
   }
 
   /** The pg_ident.conf the server reads: the `ident_file` setting, by default `<dataDirectory>/pg_ident.conf`. */

@@ -9,3 +9,4 @@ export * from './init-arguments.js';
 export * from './init-db-error.js';
 export * from './stop-mode.js';
 export * from './cluster-settings.js';
+export * from './unknown-setting-error.js';

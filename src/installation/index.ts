@@ -21,3 +21,4 @@ export { InstallationInfoError } from './installation-info-error.js';
 export { InvalidBinDirError } from './invalid-bin-dir-error.js';
 export { InstallationNotFoundError, type UnusableInstallation } from './installation-not-found-error.js';
 export { reachableInstallation, type ReachableInstallationOptions } from './reachable-installation.js';
+export { describeSettings, parseDescribeConfig, type SettingDescription, type SettingType } from './setting-descriptions.js';

@@ -6,6 +6,7 @@ import { parseConfigureOptions, type ConfigureOptions } from './configure-option
 import { findExecutableSync, isDirectorySync, isExecutableFileSync } from './executable-file.js';
 import { InstallationInfoError } from './installation-info-error.js';
 import { pgConfigDictionary, type PgConfigDictionary, type PgConfigOptions } from './pg-config.js';
+import { describeSettings, type SettingDescription } from './setting-descriptions.js';
 import { parseVersion, type VersionInfo } from './version.js';
 
 const pgDirectories = [
@@ -121,6 +122,24 @@ export class Installation {
     const dictionary = await binDirDictionary(bindir, options);
     return new Installation(dictionary, options.platform ? { platform: options.platform } : {});
   }
+
+  /**
+   * The settings the server documents (`postgres --describe-config`): name, context, group,
+   * type, bounds and descriptions. Read once per Installation object and kept; a failed read is
+   * not kept. No `postgres` in the installation: MissingProgramError.
+   */
+  async describeSettings(options: { timeout?: number; signal?: AbortSignal } = {}): Promise<readonly SettingDescription[]> {
+    this.#settings ??= describeSettings(this.paths.postgres, { bindir: this.paths.bindir, ...options }).then(
+      (list) => Object.freeze(list.map((entry) => Object.freeze(entry))),
+      (error: unknown) => {
+        this.#settings = undefined;
+        throw error;
+      },
+    );
+    return this.#settings;
+  }
+
+  #settings: Promise<readonly SettingDescription[]> | undefined;
 
   /** Whether the server programs are there: `initdb`, `postgres` and `pg_ctl`. */
   get hasServer(): boolean {
