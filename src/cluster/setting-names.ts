@@ -1,18 +1,8 @@
 import { CommandError, runCommand } from '../control/index.js';
-import { describeSettings } from '../installation/index.js';
+import type { SettingDescription } from '../installation/index.js';
 
-/** The names `postgres --describe-config` lists, per postgres program; a failed read is not kept. */
-const described = new Map<string, Promise<ReadonlySet<string>>>();
-
-function describedNames(postgres: string): Promise<ReadonlySet<string>> {
-  let names = described.get(postgres);
-  if (names === undefined) {
-    names = describeSettings(postgres).then((list) => new Set(list.map((entry) => entry.name.toLowerCase())));
-    names.catch(() => described.delete(postgres));
-    described.set(postgres, names);
-  }
-  return names;
-}
+/** How the settings of an installation are described: `Installation.describeSettings()` (kept per object), or one read. */
+export type DescribeSettings = () => Promise<readonly SettingDescription[]>;
 
 /**
  * The names among `names` that the server of `dataDirectory` does not know, each with the
@@ -25,6 +15,7 @@ function describedNames(postgres: string): Promise<ReadonlySet<string>> {
  */
 export async function unknownSettingNames(
   postgres: string | null,
+  describe: DescribeSettings,
   dataDirectory: string,
   names: readonly string[],
 ): Promise<Array<{ name: string; suggestion: string | null }>> {
@@ -32,7 +23,7 @@ export async function unknownSettingNames(
   if (postgres === null || candidates.length === 0) return [];
   let known: ReadonlySet<string>;
   try {
-    known = await describedNames(postgres);
+    known = new Set((await describe()).map((entry) => entry.name.toLowerCase()));
   } catch {
     return [];
   }

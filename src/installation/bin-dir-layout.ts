@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CommandError, runCommand } from '../control/index.js';
 import { findExecutableSync, isDirectorySync } from './executable-file.js';
@@ -49,13 +49,30 @@ export async function binDirDictionary(dir: string, options: BinDirOptions = {})
  * `SSL_CTX_new`, else `''` (built without SSL), or `null` when the binary cannot be read.
  */
 export async function sslLibraryOf(postgres: string): Promise<string | null> {
-  let bytes: Buffer;
+  const needle = Buffer.from('SSL_CTX_new');
+  let file;
   try {
-    bytes = await readFile(postgres);
+    file = await open(postgres, 'r');
   } catch {
     return null;
   }
-  return bytes.includes('SSL_CTX_new') ? 'OpenSSL' : '';
+  try {
+    // Read in chunks, keeping the last bytes of each so a name split across two is still seen;
+    // stop at the first sight (the dynamic symbol table comes early in an ELF file).
+    const chunk = Buffer.alloc(1 << 20);
+    let carry = Buffer.alloc(0);
+    for (;;) {
+      const { bytesRead } = await file.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) return '';
+      const window = Buffer.concat([carry, chunk.subarray(0, bytesRead)]);
+      if (window.includes(needle)) return 'OpenSSL';
+      carry = Buffer.from(window.subarray(Math.max(0, window.length - needle.length + 1)));
+    }
+  } catch {
+    return null;
+  } finally {
+    await file.close();
+  }
 }
 
 /** `postgres (PostgreSQL) 18.4` → `PostgreSQL 18.4`, the shape pg_config prints. */

@@ -110,6 +110,9 @@ async function createOne(options: TemporaryClusterOptions): Promise<TemporaryClu
   const { timeout = 60_000, signal: callerSignal, log } = options;
   const signals = [AbortSignal.timeout(timeout), ...(callerSignal === undefined ? [] : [callerSignal])];
   const signal = AbortSignal.any(signals);
+  // Steps with a timeout of their own (initdb: 10 s by default) get what is left of ours.
+  const deadline = Date.now() + timeout;
+  const remaining = (): number => Math.max(1, deadline - Date.now());
 
   const installation = options.installation ?? (await discoveredInstallation(options.major));
   const root = await resolveThrowawayRoot(options.storage ?? defaultStorage());
@@ -145,11 +148,11 @@ async function createOne(options: TemporaryClusterOptions): Promise<TemporaryClu
     const dataDirectory = join(directory, 'data');
     const runAsOption = options.runAs !== undefined ? { runAs: options.runAs } : {};
     if (options.template === false) {
-      await new Cluster(installation, dataDirectory, runAsOption).init({ ...initOptions, signal });
+      await new Cluster(installation, dataDirectory, runAsOption).init({ ...initOptions, timeout: remaining(), signal });
     } else {
       const started = Date.now();
       const cache = new TemplateCache(root.path);
-      const template = await cache.get(installation, initOptions, { ...runAsOption, signal });
+      const template = await cache.get(installation, initOptions, { ...runAsOption, timeout: remaining(), signal });
       log?.({ type: 'template', message: `template ${template.key}${template.wasCached ? '' : ' built'}`, key: template.key, wasCached: template.wasCached, durationMs: Date.now() - started });
       const copyStarted = Date.now();
       const method = await copyDirectory(template.dataDirectory, dataDirectory, user, { signal });
@@ -194,7 +197,7 @@ async function createOne(options: TemporaryClusterOptions): Promise<TemporaryClu
             port,
             unix_socket_directories: directory,
           },
-          timeout: Math.max(1, timeout),
+          timeout: remaining(),
           // Poll postmaster.pid at least every 4 ms: a server that is ready in ~30 ms would
           // otherwise wait out the default backoff of up to 50 ms.
           delay: 4,

@@ -159,11 +159,16 @@ export class TemplateCache {
    * has changed since (an upgrade or a rebuild of the installation), those of an older cache
    * format, and folders without a readable `template.json` (older than a minute, so a template
    * being put in place is left alone). A build already removes the templates it supersedes;
-   * this also covers installations removed from the machine. Clusters already copied are not
-   * affected. Resolves to what it removed.
+   * this also covers installations removed from the machine, and removes what a killed process
+   * left half-way (`.stale-*` folders, `.build-*` folders of dead builders). Clusters already
+   * copied are not affected. Resolves to the templates it removed.
    */
   async prune(): Promise<PrunedTemplate[]> {
-    const names = (await readdir(this.directory).catch(() => [] as string[])).filter((name) => !name.startsWith('.'));
+    const all = await readdir(this.directory).catch(() => [] as string[]);
+    // What a killed process left half-way: a template moved aside to be removed, a build of a dead builder.
+    for (const name of all.filter((entry) => /^\.stale-[A-Za-z0-9-]+$/.test(entry))) await rm(join(this.directory, name), { recursive: true, force: true });
+    if (all.some((name) => name.startsWith('.build-'))) await sweepLeftovers(this.directory, { only: (name) => name.startsWith('.build-') });
+    const names = all.filter((name) => !name.startsWith('.'));
     const doomed: PrunedTemplate[] = [];
     for (const key of names) {
       const info = await readInfo(join(this.directory, key));
@@ -186,12 +191,14 @@ export class TemplateCache {
   async #superseded(info: TemplateInfo): Promise<PrunedTemplate[]> {
     if (info.postgres.path === null) return [];
     const options = JSON.stringify(canonical(info.initOptions));
+    // Only an earlier state of the very binary (another size or modification time): two
+    // descriptions of one installation (pg_config and a bin directory) must not evict each other.
     const others = (await this.list()).filter(
       (other) =>
         other.key !== info.key &&
         other.format === TEMPLATE_FORMAT &&
         other.postgres?.path === info.postgres.path &&
-        other.fingerprint !== info.fingerprint &&
+        (other.postgres.size !== info.postgres.size || other.postgres.mtimeMs !== info.postgres.mtimeMs) &&
         JSON.stringify(canonical(other.initOptions)) === options,
     );
     return others.map((other) => ({ key: other.key, reason: 'superseded' }));

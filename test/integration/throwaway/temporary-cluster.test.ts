@@ -328,7 +328,10 @@ describe('the template cache', () => {
     mkdirSync(join(cache.directory, '15-0000000000000000', 'data'), { recursive: true });
     writeFileSync(join(cache.directory, '15-0000000000000000', 'template.json'), JSON.stringify({ format: 1, key: '15-0000000000000000', fingerprint: 'x' }));
     rmSync(copy, { recursive: true, force: true });
+    // A template a killed process had moved aside but not yet removed.
+    mkdirSync(join(cache.directory, '.stale-15-0000000000000000-1-deadbeef', 'data'), { recursive: true });
     const pruned = await cache.prune();
+    expect(readdirSync(cache.directory).filter((name) => name.startsWith('.'))).toEqual([]);
     expect(pruned.sort((a, b) => a.key.localeCompare(b.key))).toEqual(
       [
         { key: '15-0000000000000000', reason: 'old-format' },

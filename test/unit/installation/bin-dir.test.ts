@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Installation, InvalidBinDirError } from '../../../src/installation/index.js';
-import { layoutOf, versionFromPostgres } from '../../../src/installation/bin-dir-layout.js';
+import { layoutOf, sslLibraryOf, versionFromPostgres } from '../../../src/installation/bin-dir-layout.js';
 import { makeScratchDir, writeExecutable, writeFakePostgres, writeNpmPackage } from './fake-tree.js';
 
 const scratch = makeScratchDir('bin-dir');
@@ -47,6 +47,16 @@ describe('Installation.fromBinDir', () => {
     // A fake postgres links no SSL library.
     expect(inst.ssl).toBe(false);
     expect(inst.info.ssl_library).toBe('');
+  });
+
+  it('finds the OpenSSL symbol across the 1 MiB read chunks, and says null for an unreadable binary', async () => {
+    const straddling = join(scratch.dir, 'straddling-postgres');
+    writeFileSync(straddling, Buffer.concat([Buffer.alloc((1 << 20) - 5, 0x20), Buffer.from('SSL_CTX_new'), Buffer.alloc(10, 0x20)]));
+    expect(await sslLibraryOf(straddling)).toBe('OpenSSL');
+    const without = join(scratch.dir, 'plain-postgres');
+    writeFileSync(without, Buffer.alloc((1 << 21) + 3, 0x41));
+    expect(await sslLibraryOf(without)).toBe('');
+    expect(await sslLibraryOf(join(scratch.dir, 'no-such-postgres'))).toBeNull();
   });
 
   it('tells SSL support from the symbols the server binary imports (no pg_config to say so)', async () => {
