@@ -83,24 +83,37 @@ export class ConnectionInfo implements ConnectionParameters {
   }
 
   /**
-   * A `postgresql://` URI in the form libpq documents, which WHATWG `new URL()` parses too:
-   * `postgresql://user:password@host:port/database`. A socket directory is the host,
-   * percent-encoded (`postgresql://postgres@%2Ftmp%2Fx:5432/app`); an IPv6 address is bracketed.
-   * User and password are encoded with `encodeURIComponent`; the database keeps the characters
-   * a URI path allows as they are (letters, digits, `-._~!$&'()*+,;=:@/`) and encodes the rest,
-   * because neither node driver fully decodes the path.
+   * A `postgresql://` URI in the form libpq documents, which WHATWG `new URL()` parses too.
+   * Over TCP: `postgresql://user:password@host:port/database`, an IPv6 address bracketed.
+   * Over a Unix socket the authority is empty and the socket directory is the `host=` parameter:
+   * `postgresql:///app?host=%2Ftmp%2Fx&port=5432&user=postgres[&password=…]`; user and password
+   * go in the query too, since a userinfo with an empty host is not a valid URL.
+   * User, password and socket directory are encoded with `encodeURIComponent`; the database
+   * keeps the characters a URI path allows as they are (letters, digits, `-._~!$&'()*+,;=:@/`)
+   * and encodes the rest, because neither node driver fully decodes the path.
    *
    * Who reads what (checked against a server in test/integration/throwaway/connection-info.test.ts):
-   * libpq (psql) reads all of it back exactly. node-postgres reads all of it except a database
-   * name holding `?`, `#` or a `.`/`..` segment (it decodes the path with `decodeURI`).
-   * postgres.js 3.4 reads user, password, host and port over TCP, a database name only when it
-   * needs no encoding, and never a socket directory (it takes the host for a DNS name): give it
+   * libpq (psql) reads all of it back exactly, both forms. node-postgres reads all of it except a
+   * database name holding `?`, `#` or a `.`/`..` segment (it decodes the path with `decodeURI`).
+   * postgres.js 3.4 reads user, password, host and port of the TCP form, a database name only
+   * when it needs no encoding, and not the socket form: it sends `host`, `port`, `user` and
+   * `password` of the query to the server as settings, which refuses them. Give it
    * {@link clientConfig}, which carries every name to both node drivers.
    */
   uri(): string {
+    const database = encodeDatabasePath(this.database);
+    if (this.isUnixSocket) {
+      const parameters: [string, string][] = [
+        ['host', this.host],
+        ['port', String(this.port)],
+        ['user', this.user],
+      ];
+      if (this.password !== undefined) parameters.push(['password', this.password]);
+      return `postgresql:///${database}?${parameters.map(([key, value]) => `${key}=${encodeURIComponent(value)}`).join('&')}`;
+    }
     const credentials = encodeURIComponent(this.user) + (this.password === undefined ? '' : `:${encodeURIComponent(this.password)}`);
-    const host = this.isUnixSocket ? encodeURIComponent(this.host) : this.host.includes(':') ? `[${this.host}]` : encodeURIComponent(this.host);
-    return `postgresql://${credentials}@${host}:${this.port}/${encodeDatabasePath(this.database)}`;
+    const host = this.host.includes(':') ? `[${this.host}]` : encodeURIComponent(this.host);
+    return `postgresql://${credentials}@${host}:${this.port}/${database}`;
   }
 
   /**

@@ -75,7 +75,7 @@ export class TemporaryCluster extends Cluster {
     return this.connectionInfo.connectionString();
   }
 
-  /** `postgresql://` URI of the default database (the socket directory, percent-encoded, as its host). */
+  /** `postgresql://` URI of the default database: `postgresql:///<database>?host=<socket directory>&port=…&user=…`, percent-encoded (see {@link ConnectionInfo.uri}). */
   uri(): string {
     return this.connectionInfo.uri();
   }

@@ -33,7 +33,7 @@ const expectations: Record<string, (printed: unknown[][]) => void> = {
   'options.ts': (printed) => {
     expect(printed[0]![0]).toBe(64);
     expect(printed[1]![0]).toMatch(/^postgresql:\/\/postgres:secret@localhost:\d+\/app$/);
-    expect(printed[2]![0]).toMatch(/^postgresql:\/\/postgres:secret@%2Ftmp%2Fpgct-docs-[^/]*:\d+\/app$/);
+    expect(printed[2]![0]).toMatch(/^postgresql:\/\/\/app\?host=%2Ftmp%2Fpgct-docs-[^&/]*&port=\d+&user=postgres&password=secret$/);
   },
   'libpq-tools.ts': (printed) => {
     expect(printed[0]![0]).toBe('postgres');

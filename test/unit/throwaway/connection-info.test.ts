@@ -59,19 +59,21 @@ describe('ConnectionInfo', () => {
     );
   });
 
-  it('gives a URI with the socket directory percent-encoded as its host, as libpq documents it', () => {
-    expect(socket.uri()).toBe('postgresql://postgres@%2Ftmp%2Fpgc%20x:5432/app');
-    expect(new URL(socket.uri())).toMatchObject({ hostname: '%2Ftmp%2Fpgc%20x', port: '5432', username: 'postgres', pathname: '/app' });
+  it('gives a URI with the socket directory as its `host=` parameter and an empty authority, as libpq documents it', () => {
+    expect(socket.uri()).toBe('postgresql:///app?host=%2Ftmp%2Fpgc%20x&port=5432&user=postgres');
+    const url = new URL(socket.uri());
+    expect(url).toMatchObject({ hostname: '', port: '', username: '', password: '', pathname: '/app' });
+    expect([...url.searchParams]).toEqual([['host', '/tmp/pgc x'], ['port', '5432'], ['user', 'postgres']]);
     expect(parse(socket.uri())).toMatchObject({ host: '/tmp/pgc x', port: '5432', user: 'postgres', database: 'app' });
   });
 
   it('gives exact URIs for special characters in every part', () => {
-    const special = { user: 'us@r:/% é', password: 'p@ss:/%w ö#?&=+rd', database: 'd@b:/% é x#?&=+' };
-    expect(new ConnectionInfo({ host: '/tmp/s', port: 5432, ...special }).uri()).toBe(
-      'postgresql://us%40r%3A%2F%25%20%C3%A9:p%40ss%3A%2F%25w%20%C3%B6%23%3F%26%3D%2Brd@%2Ftmp%2Fs:5432/d@b:/%25%20%C3%A9%20x%23%3F&=+',
+    const special = { user: 'us@r:/% é', password: "p@ss:/%w ö#?&=+'rd", database: 'd@b:/% é x#?&=+' };
+    expect(new ConnectionInfo({ host: '/tmp/s ?&=', port: 5432, ...special }).uri()).toBe(
+      "postgresql:///d@b:/%25%20%C3%A9%20x%23%3F&=+?host=%2Ftmp%2Fs%20%3F%26%3D&port=5432&user=us%40r%3A%2F%25%20%C3%A9&password=p%40ss%3A%2F%25w%20%C3%B6%23%3F%26%3D%2B'rd",
     );
     expect(new ConnectionInfo({ host: 'localhost', port: 6543, ...special }).uri()).toBe(
-      'postgresql://us%40r%3A%2F%25%20%C3%A9:p%40ss%3A%2F%25w%20%C3%B6%23%3F%26%3D%2Brd@localhost:6543/d@b:/%25%20%C3%A9%20x%23%3F&=+',
+      "postgresql://us%40r%3A%2F%25%20%C3%A9:p%40ss%3A%2F%25w%20%C3%B6%23%3F%26%3D%2B'rd@localhost:6543/d@b:/%25%20%C3%A9%20x%23%3F&=+",
     );
     expect(new ConnectionInfo({ host: '127.0.0.1', port: 6543, user: 'postgres', database: 'app', password: 'secret' }).uri()).toBe(
       'postgresql://postgres:secret@127.0.0.1:6543/app',
@@ -87,8 +89,9 @@ describe('ConnectionInfo', () => {
     expect(new URL(`postgresql://h:1/${encodeDatabasePath('a/../b')}`).pathname).toBe('/a%2F..%2Fb');
   });
 
-  it('percent-encodes user, password and database in the URI the way libpq splits and decodes it', () => {
+  it('percent-encodes user, password, socket directory and database in the URI the way libpq splits and decodes it', () => {
     const text = fc.string({ unit: 'grapheme', minLength: 1 }).filter((s) => !s.includes('\0'));
+    const directory = text.map((s) => `/${s}`);
     fc.assert(
       fc.property(text, text, text, (user, database, password) => {
         // libpq (fe-connect.c, conninfo_uri_parse_options) splits the authority at the raw
@@ -101,17 +104,45 @@ describe('ConnectionInfo', () => {
         expect({ u, p, h, port, d }).toEqual({ u: user, p: password, h: 'db.example', port: '5433', d: database });
       }),
     );
+    fc.assert(
+      fc.property(directory, text, text, fc.option(text, { nil: undefined }), (host, user, database, password) => {
+        // With an empty authority, libpq takes everything from the third `/` up to `?` as the
+        // database, then splits the query at raw `&` and `=` (conninfo_uri_parse_params: exactly
+        // one `=` a parameter) and percent-decodes keyword and value; `+` stays `+`.
+        const uri = new ConnectionInfo({ host, port: 5433, user, database, ...(password === undefined ? {} : { password }) }).uri();
+        const match = /^postgresql:\/\/\/([^?#]*)\?([^#]*)$/.exec(uri);
+        expect(match).not.toBeNull();
+        const parameters = match![2]!.split('&').map((pair) => {
+          const parts = pair.split('=');
+          expect(parts).toHaveLength(2);
+          return parts.map((part) => decodeURIComponent(part));
+        });
+        expect({ dbname: decodeURIComponent(match![1]!), parameters }).toEqual({
+          dbname: database,
+          parameters: [['host', host], ['port', '5433'], ['user', user], ...(password === undefined ? [] : [['password', password]])],
+        });
+      }),
+    );
   });
 
   it('gives URIs that WHATWG URL parses, and node-postgres reads back but for `?`, `#` and dot segments in the database', () => {
     const text = fc.string({ unit: 'grapheme', minLength: 1 }).filter((s) => !s.includes('\0'));
-    const host = fc.constantFrom('/tmp/pgc x', '/dev/shm/pg-cluster-0/clusters/1-Ab_c', 'localhost', '127.0.0.1', '::1');
+    const host = fc.oneof(
+      fc.constantFrom('/tmp/pgc x', '/dev/shm/pg-cluster-0/clusters/1-Ab_c', 'localhost', '127.0.0.1', '::1'),
+      text.map((s) => `/${s}`),
+    );
     fc.assert(
       fc.property(host, text, text, text, (host, user, database, password) => {
-        const uri = new ConnectionInfo({ host, port: 5433, user, database, password }).uri();
+        const info = new ConnectionInfo({ host, port: 5433, user, database, password });
+        const uri = info.uri();
         const url = new URL(uri);
-        expect(decodeURIComponent(url.hostname)).toBe(host.includes(':') ? `[${host}]` : host);
-        expect([decodeURIComponent(url.username), decodeURIComponent(url.password), url.port]).toEqual([user, password, '5433']);
+        if (info.isUnixSocket) {
+          expect([url.hostname, url.username, url.password, url.port]).toEqual(['', '', '', '']);
+          expect([...url.searchParams]).toEqual([['host', host], ['port', '5433'], ['user', user], ['password', password]]);
+        } else {
+          expect(decodeURIComponent(url.hostname)).toBe(host.includes(':') ? `[${host}]` : host);
+          expect([decodeURIComponent(url.username), decodeURIComponent(url.password), url.port]).toEqual([user, password, '5433']);
+        }
         const parsed = parse(uri);
         expect(parsed).toMatchObject({ host, port: '5433', user, password });
         const hasDotSegment = database.split('/').some((segment) => segment === '.' || segment === '..');
@@ -120,7 +151,7 @@ describe('ConnectionInfo', () => {
     );
   });
 
-  it('gives URIs whose user, password and TCP host postgres.js reads back, a database only when it needs no encoding, and no socket directory', async () => {
+  it('gives URIs whose user, password and TCP host postgres.js reads back, a database only when it needs no encoding, and not the socket form', async () => {
     const tcp = new ConnectionInfo({ host: 'localhost', port: 5433, user: 'us@r:/% é', password: 'p@ss:/%w ö#?&=+rd', database: "it@s:a/b$&+,;=c'(x)" });
     const viaTcp = postgres(tcp.uri(), { max: 1 });
     expect(viaTcp.options).toMatchObject({ host: ['localhost'], port: [5433], user: tcp.user, pass: tcp.password, database: tcp.database, path: false });
@@ -128,9 +159,18 @@ describe('ConnectionInfo', () => {
     const encoded = postgres(tcp.withDatabase('my db').uri(), { max: 1 });
     expect(encoded.options.database).toBe('my%20db');
     await encoded.end();
-    // The socket directory stays percent-encoded and is taken for a DNS name.
-    const viaSocket = postgres(socket.uri(), { max: 1 });
-    expect(viaSocket.options).toMatchObject({ host: ['%2Ftmp%2Fpgc%20x'], path: false });
+    // The socket form: postgres.js finds no host in the empty authority (it falls back to
+    // PGHOST or localhost) and sends every query parameter to the server as a setting, where
+    // `user` and `password` replace the user of the startup message and `host` is refused.
+    const locked = new ConnectionInfo({ ...socket.toJSON(), user: 'us@r:/% é', password: 'p@ss:/%w ö#?&=+rd' });
+    const viaSocket = postgres(locked.uri(), { max: 1 });
+    expect(viaSocket.options).toMatchObject({
+      host: [process.env.PGHOST ?? 'localhost'],
+      path: false,
+      database: 'app',
+      pass: process.env.PGPASSWORD ?? '',
+      connection: { host: locked.host, port: '5432', user: locked.user, password: locked.password },
+    });
     await viaSocket.end();
     // clientConfig() reaches the socket: postgres.js builds its path from `host`.
     const viaConfig = postgres({ ...socket.clientConfig(), max: 1 });
