@@ -56,11 +56,14 @@ const genDocument = fc
     return isEnded ? text : text.replace(/\r?\n$/, '');
   });
 
-// PostgreSQL 15 (the system's) is the oracle the issue names; the npm builds of 13, 17 and 18 show
-// that the reader is right for them too (given `major`: 13 keeps `..` inside include paths).
+// PostgreSQL 15 (the system's) is the oracle the issue names; the npm builds of every other
+// supported major show that the reader is right for them too (given `major`: 13 and 14 keep `..`
+// inside include paths).
 const servers: Array<[string, string | undefined]> = [
   ['15', undefined],
   ['13', npmBindir(13)],
+  ['14', npmBindir(14)],
+  ['16', npmBindir(16)],
   ['17', npmBindir(17)],
   ['18', npmBindir(18)],
 ];

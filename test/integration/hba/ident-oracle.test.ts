@@ -31,6 +31,8 @@ function expectedRows(ident: IdentFile) {
 
 describe.each([
   { major: 15, bindir: undefined },
+  { major: 16, bindir: npmBindir(16) },
+  { major: 17, bindir: npmBindir(17) },
   { major: 18, bindir: npmBindir(18) },
 ])('pg_ident.conf read by PostgreSQL $major and by IdentFile', ({ major, bindir }) => {
   let server: ScratchServer;

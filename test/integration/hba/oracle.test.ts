@@ -16,6 +16,9 @@ const corpus = [...fixtureFiles('corpus'), ...fixtureFiles('initdb').filter((f) 
 describe.each([
   { major: 15, bindir: undefined },
   { major: 13, bindir: npmBindir(13) },
+  { major: 14, bindir: npmBindir(14) },
+  { major: 16, bindir: npmBindir(16) },
+  { major: 17, bindir: npmBindir(17) },
   { major: 18, bindir: npmBindir(18) },
 ])('pg_hba.conf read by PostgreSQL $major and by HbaFile', ({ major, bindir }) => {
   let server: ScratchServer;
