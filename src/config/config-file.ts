@@ -1,9 +1,10 @@
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { expected } from '../errors.js';
-import { writeFileAtomic } from '../fs/atomic-write.js';
-import { digestOf, type FileSnapshot, isUnchanged } from '../fs/file-snapshot.js';
-import { type ConfigEncoding, decodeConfigBytes, encodeConfigText, firstUnencodable } from './config-encoding.js';
+import { digestOf, type FileSnapshot } from '../fs/file-snapshot.js';
+import { writeTextFileGuarded } from '../fs/guarded-write.js';
+import { decodeFileBytes, firstUnencodable } from '../fs/text-encoding.js';
+import type { ConfigEncoding } from './config-encoding.js';
 import { ConfigEncodingError } from './config-encoding-error.js';
 import { ConfigFileChangedError } from './config-file-changed-error.js';
 import { ConfigWalk, nodeReader } from './config-walk.js';
@@ -80,7 +81,7 @@ export class ConfigFile {
     if (typeof path !== 'string' || path === '') throw expected('path', 'a non-empty string', path);
     const bytes = await readFile(path);
     const snapshot: FileSnapshot = { path, digest: digestOf(bytes) };
-    const { text, encoding } = decodeConfigBytes(bytes);
+    const { text, encoding } = decodeFileBytes(bytes);
     const lines = parseLines(text, encoding);
     const top = resolve(path);
     const walker = new ConfigWalk(nodeReader, { abandonOnError: false, top: { path: top, lines } });
@@ -223,16 +224,17 @@ export class ConfigFile {
   async save(options: SaveOptions = {}): Promise<void> {
     const path = this.path;
     if (path === undefined) throw expected('path', 'set (use ConfigFile.load, or parse with { path })', path);
-    if (!options.force) {
-      const isSafe = this.#snapshot !== undefined ? await isUnchanged(this.#snapshot) : !(await exists(path));
-      if (!isSafe) throw new ConfigFileChangedError(path);
-    }
-    const text = this.toString();
-    const character = firstUnencodable(text, this.encoding);
-    if (character !== undefined) throw new ConfigEncodingError({ path, encoding: this.encoding, settingName: undefined, character });
-    const bytes = encodeConfigText(text, this.encoding);
-    await writeFileAtomic(path, bytes, { mode: options.mode ?? 0o600, uid: options.uid, gid: options.gid });
-    this.#snapshot = { path, digest: digestOf(bytes) };
+    const encoding = this.encoding;
+    this.#snapshot = await writeTextFileGuarded(path, this.toString(), {
+      encoding,
+      snapshot: this.#snapshot,
+      force: options.force,
+      mode: options.mode,
+      uid: options.uid,
+      gid: options.gid,
+      changed: () => new ConfigFileChangedError(path),
+      unencodable: (character) => new ConfigEncodingError({ path, encoding, settingName: undefined, character }),
+    });
   }
 
   #settingOf(line: ParsedLine, index: number, winners: Map<string, Winner>): ConfigSetting | undefined {
@@ -439,9 +441,3 @@ function includeOf(line: ParsedLine, index: number): ConfigInclude | undefined {
   return { directive: a.directive, path: a.value, line: index + 1, raw: line.text, isCommentedOut: a.isCommentedOut };
 }
 
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
-}

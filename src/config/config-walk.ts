@@ -1,7 +1,8 @@
 // Walking a configuration file and what it includes, in the order the server reads them
 // (ParseConfigFile / ParseConfigFp / ParseConfigDirectory in guc-file.l).
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { type ConfigEncoding, decodeConfigBytes } from './config-encoding.js';
+import { decodeFileBytes } from '../fs/text-encoding.js';
+import type { ConfigEncoding } from './config-encoding.js';
 import { type ParsedLine, parseConfigLine, splitConfigLines } from './config-line.js';
 import { canonicalizeConfigPath, joinConfigPath, locateConfigFile } from './config-paths.js';
 
@@ -60,7 +61,7 @@ export interface ConfigReader {
 const failure = (error: unknown): { code: string } => ({ code: (error as NodeJS.ErrnoException).code ?? 'EIO' });
 
 export const nodeReader: ConfigReader = {
-  read: (path) => readFile(path).then(decodeConfigBytes, failure),
+  read: (path) => readFile(path).then(decodeFileBytes, failure),
   list: (path) => readdir(path).catch(failure),
   isDirectory: (path) => stat(path).then((s) => s.isDirectory(), failure),
 };

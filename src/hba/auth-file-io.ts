@@ -2,10 +2,10 @@
 // owner and mode), and refuse to overwrite a file that changed on disk in between, or that exists
 // and was never read (as ConfigFile.save does). A file that is not valid UTF-8 is read and written
 // as Latin-1, so that its bytes survive unchanged.
-import { access, readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '../fs/atomic-write.js';
-import { digestOf, type FileSnapshot, isUnchanged } from '../fs/file-snapshot.js';
-import { decodeFileBytes, encodeFileText, firstUnencodable, type TextFileEncoding } from '../fs/text-encoding.js';
+import { readFile } from 'node:fs/promises';
+import { digestOf, type FileSnapshot } from '../fs/file-snapshot.js';
+import { writeTextFileGuarded } from '../fs/guarded-write.js';
+import { decodeFileBytes, firstUnencodable, type TextFileEncoding } from '../fs/text-encoding.js';
 import { expected } from '../errors.js';
 import { AuthFileChangedError } from './auth-file-changed-error.js';
 import { AuthFileEncodingError } from './auth-file-encoding-error.js';
@@ -32,11 +32,6 @@ export async function readAuthFile(path: string): Promise<{ text: string } & Aut
   if (typeof path !== 'string' || path === '') throw expected('path', 'a file path', path);
   const bytes = await readFile(path);
   return { ...decodeFileBytes(bytes), snapshot: { path, digest: digestOf(bytes) } };
-}
-
-/** A file's text: UTF-8 when its bytes are valid UTF-8, Latin-1 otherwise (every byte kept). */
-export function decodeAuthFile(bytes: Uint8Array): { text: string; encoding: AuthFileEncoding } {
-  return decodeFileBytes(bytes);
 }
 
 /** Checks the options of `save()`. */
@@ -67,20 +62,14 @@ export async function writeAuthFile(
   text: string,
   { encoding, snapshot, options }: { encoding: AuthFileEncoding; snapshot: FileSnapshot | undefined; options: AuthSaveOptions },
 ): Promise<FileSnapshot> {
-  if (!options.force) {
-    const isSafe = snapshot !== undefined ? await isUnchanged(snapshot) : !(await exists(path));
-    if (!isSafe) throw new AuthFileChangedError(path);
-  }
-  const error = unencodableError(text, encoding, path);
-  if (error) throw error;
-  const bytes = encodeFileText(text, encoding);
-  await writeFileAtomic(path, bytes, { mode: options.mode ?? 0o600, uid: options.uid, gid: options.gid });
-  return { path, digest: digestOf(bytes) };
-}
-
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
+  return writeTextFileGuarded(path, text, {
+    encoding,
+    snapshot,
+    force: options.force,
+    mode: options.mode,
+    uid: options.uid,
+    gid: options.gid,
+    changed: () => new AuthFileChangedError(path),
+    unencodable: (character) => new AuthFileEncodingError({ path, encoding, character }),
+  });
 }

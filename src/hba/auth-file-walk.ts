@@ -6,7 +6,7 @@
 // what each one means.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { columnAt } from './auth-document.js';
-import { decodeAuthFile } from './auth-file-io.js';
+import { decodeFileBytes } from '../fs/text-encoding.js';
 import { type AuthField, type AuthToken, joinLogicalLines, lexContent, type LexedLine, logicalContent, splitPhysicalLines } from './auth-lexer.js';
 import { joinAuthPath, locateAuthFile } from './auth-paths.js';
 import type { HbaDiagnosticCode } from './hba-rule.js';
@@ -48,7 +48,7 @@ export interface AuthFileReader {
 const failure = (error: unknown): { code: string } => ({ code: (error as NodeJS.ErrnoException).code ?? 'EIO' });
 
 export const nodeAuthFileReader: AuthFileReader = {
-  read: (path) => readFile(path).then((bytes) => decodeAuthFile(bytes).text, failure),
+  read: (path) => readFile(path).then((bytes) => decodeFileBytes(bytes).text, failure),
   list: (path) => readdir(path).catch(failure),
   isDirectory: (path) => stat(path).then((s) => s.isDirectory(), failure),
 };
