@@ -1,6 +1,7 @@
 import { dirname, isAbsolute, join } from 'node:path';
 import {
   ConfigFile,
+  foldSettingName,
   readConfigFileSet,
   SettingInAutoConfError,
   type ConfigFileSet,
@@ -10,6 +11,7 @@ import {
 } from '../config/index.js';
 import { expected } from '../errors.js';
 import { missingFileError } from './cluster-not-initialized-error.js';
+import { settingNamesArgument } from './setting-names.js';
 import { UnknownSettingError } from './unknown-setting-error.js';
 
 /** What postgresql.auto.conf has to do with an edit of postgresql.conf. */
@@ -125,12 +127,10 @@ export class ClusterSettings {
 
   /** The settings among `names` that the file sets, read once: `{ name: value }`. */
   async getset(names: Iterable<string>): Promise<Record<string, string>> {
-    if (names === null || typeof names !== 'object' || typeof (names as Iterable<string>)[Symbol.iterator] !== 'function') {
-      throw expected('names', 'an iterable of setting names', names);
-    }
+    const list = settingNamesArgument(names);
     const file = await this.load();
     const found: Record<string, string> = {};
-    for (const name of names) {
+    for (const name of list) {
       const value = file.get(name);
       if (value !== undefined) found[name] = value;
     }
@@ -173,8 +173,7 @@ export class ClusterSettings {
     // Read as the server reads it, includes too (a missing file is an error entry, not a setting).
     const auto = await readConfigFileSet(this.autoConfPath, { autoConfPath: null, ...(this.major === undefined ? {} : { major: this.major }) });
     for (const name of names) {
-      // Names compare as the server compares them: ASCII letters case-insensitively.
-      const entry = auto.settings.get(name.replace(/[A-Z]/g, (c) => c.toLowerCase()));
+      const entry = auto.settings.get(foldSettingName(name));
       if (entry !== undefined && entry.file !== null && entry.value !== null) throw new SettingInAutoConfError(name, entry.file, entry.line, entry.value);
     }
   }

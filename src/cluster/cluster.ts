@@ -35,7 +35,7 @@ import { expected } from '../errors.js';
 import { HbaFile, IdentFile } from '../hba/index.js';
 import { describeSettings, Installation, reachableInstallation } from '../installation/index.js';
 import { ClusterSettings } from './cluster-settings.js';
-import { unknownSettingNames, type DescribeSettings } from './setting-names.js';
+import { settingNamesArgument, unknownSettingNames, type DescribeSettings } from './setting-names.js';
 import { ClusterInitializationError } from './cluster-initialization-error.js';
 import { ClusterNotInitializedError } from './cluster-not-initialized-error.js';
 import type { ClusterEvent, ClusterLog } from './cluster-events.js';
@@ -793,14 +793,12 @@ export class Cluster {
    * server cannot be asked, nothing is reported. `settings.set()` and `update()` use it.
    */
   async unknownSettings(names: Iterable<string>): Promise<Array<{ name: string; suggestion: string | null }>> {
-    if (names === null || typeof names !== 'object' || typeof (names as Iterable<string>)[Symbol.iterator] !== 'function') {
-      throw expected('names', 'an iterable of setting names', names);
-    }
+    const list = settingNamesArgument(names);
     const installation = this.installation as ClusterInstallation & { describeSettings?: DescribeSettings };
     // An Installation keeps what it read; a plain description of one is read each time.
     const describe: DescribeSettings =
       typeof installation.describeSettings === 'function' ? () => installation.describeSettings!() : () => describeSettings(this.daemonPath, { bindir: this.installation.paths['bindir'] ?? null });
-    return unknownSettingNames(this.daemonPath, describe, this.dataDirectory, [...names]);
+    return unknownSettingNames(this.daemonPath, describe, this.dataDirectory, list);
   }
 
   /** The pg_ident.conf the server reads: the `ident_file` setting, by default `<dataDirectory>/pg_ident.conf`. */

@@ -1,5 +1,15 @@
 import { CommandError, runCommand } from '../control/index.js';
+import { foldSettingName } from '../config/index.js';
+import { expected } from '../errors.js';
 import type { SettingDescription } from '../installation/index.js';
+
+/** Checks a `names` argument (an iterable of setting names, as `getset` and `unknownSettings` take) and spreads it. */
+export function settingNamesArgument(names: unknown): string[] {
+  if (names === null || typeof names !== 'object' || typeof (names as Iterable<string>)[Symbol.iterator] !== 'function') {
+    throw expected('names', 'an iterable of setting names', names);
+  }
+  return [...(names as Iterable<string>)];
+}
 
 /** How the settings of an installation are described: `Installation.describeSettings()` (kept per object), or one read. */
 export type DescribeSettings = () => Promise<readonly SettingDescription[]>;
@@ -23,13 +33,13 @@ export async function unknownSettingNames(
   if (postgres === null || candidates.length === 0) return [];
   let known: ReadonlySet<string>;
   try {
-    known = new Set((await describe()).map((entry) => entry.name.toLowerCase()));
+    known = new Set((await describe()).map((entry) => foldSettingName(entry.name)));
   } catch {
     return [];
   }
   const unknown: Array<{ name: string; suggestion: string | null }> = [];
   for (const name of candidates) {
-    const lower = name.replace(/[A-Z]/g, (c) => c.toLowerCase());
+    const lower = foldSettingName(name);
     if (known.has(lower) || (await serverKnows(postgres, dataDirectory, lower))) continue;
     unknown.push({ name, suggestion: nearest(lower, known) });
   }

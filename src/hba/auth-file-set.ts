@@ -1,7 +1,9 @@
 // What reading an authentication file with the files it names gives, for pg_hba.conf and
 // pg_ident.conf alike: options, diagnostics with their file, and entries in reading order.
+import { resolve } from 'node:path';
 import { expected } from '../errors.js';
-import type { WalkedLine } from './auth-file-walk.js';
+import { readAuthFile } from './auth-file-io.js';
+import { AuthFileWalk, nodeAuthFileReader, type WalkedLine } from './auth-file-walk.js';
 import { LATEST_MAJOR } from './auth-lexer.js';
 import type { HbaDiagnostic } from './hba-rule.js';
 
@@ -19,6 +21,20 @@ export interface ReadAuthFileSetOptions {
 export interface AuthSetDiagnostic extends HbaDiagnostic {
   /** The file the line is in, as the server names it (pg_hba_file_rules.file_name). */
   file: string;
+}
+
+/**
+ * Reads the file at `path` with the files it names, as the server does, into lines in reading
+ * order. The main file itself must be readable, as for load(): the server does not start
+ * without it (the promise rejects otherwise).
+ */
+export async function walkAuthFileSet(path: string, options: ReadAuthFileSetOptions): Promise<{ major: number; files: string[]; lines: WalkedLine[] }> {
+  const { major, expandFiles } = checkSetOptions(path, options);
+  const walk = new AuthFileWalk(nodeAuthFileReader, { major, expandFiles });
+  const main = resolve(path);
+  const { text } = await readAuthFile(main);
+  const lines = await walk.main(main, text);
+  return { major, files: walk.files, lines };
 }
 
 /** Turns walked lines into entries, each line read by `interpret`. */

@@ -1,10 +1,7 @@
 // pg_hba.conf as the server reads it from disk: the file with the files it includes (16+) and
 // the `@file` lists its fields name, read as pg_hba_file_rules shows them. HbaFile edits one
 // file's text; this reads what all of them say together.
-import { resolve } from 'node:path';
-import { type AuthSetDiagnostic, checkSetOptions, type ReadAuthFileSetOptions, readWalkedLines } from './auth-file-set.js';
-import { readAuthFile } from './auth-file-io.js';
-import { AuthFileWalk, nodeAuthFileReader } from './auth-file-walk.js';
+import { type AuthSetDiagnostic, type ReadAuthFileSetOptions, readWalkedLines, walkAuthFileSet } from './auth-file-set.js';
 import { type InterpretOptions, interpretHbaLine } from './hba-record.js';
 import type { HbaRule } from './hba-rule.js';
 
@@ -42,14 +39,9 @@ export interface HbaFileSet {
  * the server's message; the main file itself must be readable (the promise rejects otherwise).
  */
 export async function readHbaFileSet(path: string, options: ReadHbaFileSetOptions = {}): Promise<HbaFileSet> {
-  const { major, expandFiles } = checkSetOptions(path, options);
+  const { major, files, lines } = await walkAuthFileSet(path, options);
   const interpretOptions: InterpretOptions = { major };
   if (options.unsupportedMethods) interpretOptions.unsupportedMethods = options.unsupportedMethods;
-  const walk = new AuthFileWalk(nodeAuthFileReader, { major, expandFiles });
-  const main = resolve(path);
-  // The main file must be readable, as for load(): the server does not start without it.
-  const { text } = await readAuthFile(main);
-  const lines = await walk.main(main, text);
   const read = readWalkedLines<HbaSetRule>(lines, { line: 'HBA_INVALID_LINE', regex: 'HBA_INVALID_REGEX' }, (line) => {
     const record = interpretHbaLine({ ...line.lexed, fields: line.fields }, interpretOptions);
     if (record.kind === 'invalid') return record;
@@ -60,7 +52,7 @@ export async function readHbaFileSet(path: string, options: ReadHbaFileSetOption
   const entries: HbaSetEntry[] = read.map((e) => (e.kind === 'item' ? { kind: 'rule', rule: e.item } : e));
   return {
     major,
-    files: walk.files,
+    files,
     entries,
     rules: entries.flatMap((e) => (e.kind === 'rule' ? [e.rule] : [])),
     diagnostics: entries.flatMap((e) => (e.kind === 'error' ? [e.diagnostic] : [])),

@@ -1,9 +1,6 @@
 // pg_ident.conf as the server reads it from disk: the file with the files it includes (16+) and
 // the `@file`s its fields name, as pg_ident_file_mappings shows them.
-import { resolve } from 'node:path';
-import { type AuthSetDiagnostic, checkSetOptions, type ReadAuthFileSetOptions, readWalkedLines } from './auth-file-set.js';
-import { readAuthFile } from './auth-file-io.js';
-import { AuthFileWalk, nodeAuthFileReader } from './auth-file-walk.js';
+import { type AuthSetDiagnostic, type ReadAuthFileSetOptions, readWalkedLines, walkAuthFileSet } from './auth-file-set.js';
 import { type IdentMapping, interpretIdentLine } from './ident-record.js';
 
 /** A mapping as the server reads it, with the file and line it is written on. */
@@ -28,12 +25,7 @@ export interface IdentFileSet {
 
 /** Reads pg_ident.conf at `path` as the server does (see readHbaFileSet). */
 export async function readIdentFileSet(path: string, options: ReadAuthFileSetOptions = {}): Promise<IdentFileSet> {
-  const { major, expandFiles } = checkSetOptions(path, options);
-  const walk = new AuthFileWalk(nodeAuthFileReader, { major, expandFiles });
-  const main = resolve(path);
-  // The main file must be readable, as for load(): the server does not start without it.
-  const { text } = await readAuthFile(main);
-  const lines = await walk.main(main, text);
+  const { major, files, lines } = await walkAuthFileSet(path, options);
   const read = readWalkedLines<IdentSetMapping>(lines, { line: 'IDENT_INVALID_LINE', regex: 'IDENT_INVALID_REGEX' }, (line) => {
     const record = interpretIdentLine({ ...line.lexed, fields: line.fields }, { major });
     if (record.kind === 'invalid') return record;
@@ -45,7 +37,7 @@ export async function readIdentFileSet(path: string, options: ReadAuthFileSetOpt
   const entries: IdentSetEntry[] = read.map((e) => (e.kind === 'item' ? { kind: 'mapping', mapping: e.item } : e));
   return {
     major,
-    files: walk.files,
+    files,
     entries,
     mappings: entries.flatMap((e) => (e.kind === 'mapping' ? [e.mapping] : [])),
     diagnostics: entries.flatMap((e) => (e.kind === 'error' ? [e.diagnostic] : [])),

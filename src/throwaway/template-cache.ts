@@ -204,13 +204,15 @@ export class TemplateCache {
     return others.map((other) => ({ key: other.key, reason: 'superseded' }));
   }
 
-  /** Moves each template aside (a reader then no longer finds it) and removes it. */
   async #remove(templates: readonly PrunedTemplate[]): Promise<void> {
-    for (const { key } of templates) {
-      if (key === '' || key.includes('/') || key.startsWith('.')) continue;
-      const stale = join(this.directory, `.stale-${key}-${process.pid}-${randomBytes(4).toString('hex')}`);
-      if (await rename(join(this.directory, key), stale).then(() => true, () => false)) await rm(stale, { recursive: true, force: true });
-    }
+    for (const { key } of templates) await this.#discard(key);
+  }
+
+  /** Moves the template `key` aside (a reader then no longer finds it) and removes it. */
+  async #discard(key: string): Promise<void> {
+    if (key === '' || key.includes('/') || key.startsWith('.')) return;
+    const stale = join(this.directory, `.stale-${key}-${process.pid}-${randomBytes(4).toString('hex')}`);
+    if (await rename(join(this.directory, key), stale).then(() => true, () => false)) await rm(stale, { recursive: true, force: true });
   }
 
   /** The templates in the cache. */
@@ -251,9 +253,7 @@ export class TemplateCache {
         if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
       }
       if ((await this.#read(key, fingerprint)) !== null) return;
-      const stale = join(this.directory, `.stale-${key}-${process.pid}-${randomBytes(4).toString('hex')}`);
-      await rename(target, stale).catch(() => undefined);
-      await rm(stale, { recursive: true, force: true });
+      await this.#discard(key);
     }
   }
 
