@@ -14,8 +14,11 @@ export interface Entry<T> {
   /** The parsed item (a rule, a mapping), for `item` entries. */
   item?: T;
   include?: { kind: 'include' | 'include_if_exists' | 'include_dir'; path: string };
-  /** Why the server rejects the line; `column` is 1-based. `isRegex`: a regular expression it cannot compile. */
-  error?: { message: string; column: number; isRegex?: boolean };
+  /**
+   * Why the server rejects the line; `column` is 1-based. `isRegex`: a regular expression it cannot
+   * compile. `isSilent`: the server sets no error text for it (see HbaDiagnostic).
+   */
+  error?: { message: string; column: number; isRegex?: boolean; isSilent?: boolean };
   lexed?: LexedLine;
 }
 

@@ -41,7 +41,7 @@ export async function walkAuthFileSet(path: string, options: ReadAuthFileSetOpti
 export function readWalkedLines<T>(
   lines: WalkedLine[],
   codes: { line: HbaDiagnostic['code']; regex: HbaDiagnostic['code'] },
-  interpret: (line: WalkedLine) => { kind: 'item'; item: T } | { kind: 'invalid'; message: string; offset: number; isRegex?: boolean } | { kind: 'none' },
+  interpret: (line: WalkedLine) => { kind: 'item'; item: T } | { kind: 'invalid'; message: string; offset: number; isRegex?: boolean; isSilent?: boolean } | { kind: 'none' },
 ): Array<{ kind: 'item'; item: T } | { kind: 'error'; diagnostic: AuthSetDiagnostic }> {
   const out: Array<{ kind: 'item'; item: T } | { kind: 'error'; diagnostic: AuthSetDiagnostic }> = [];
   for (const line of lines) {
@@ -54,7 +54,7 @@ export function readWalkedLines<T>(
     if (read.kind === 'item') out.push(read);
     else if (read.kind === 'invalid') {
       const code = read.isRegex ? codes.regex : codes.line;
-      out.push({ kind: 'error', diagnostic: { code, ...place, column: line.columnOf(read.offset), message: read.message } });
+      out.push({ kind: 'error', diagnostic: { code, ...place, column: line.columnOf(read.offset), message: read.message, ...(read.isSilent ? { isSilent: true } : {}) } });
     }
   }
   return out;

@@ -18,7 +18,7 @@ export type AuthRecord<T> =
   | { kind: 'empty'; hasComment: boolean }
   | { kind: 'item'; item: T }
   | { kind: 'include'; directive: 'include' | 'include_if_exists' | 'include_dir'; path: string }
-  | { kind: 'invalid'; message: string; offset: number; isRegex?: boolean };
+  | { kind: 'invalid'; message: string; offset: number; isRegex?: boolean; isSilent?: boolean };
 
 /** Where an item sits in the file: its line, its text and the comment lines attached above it. */
 export interface ItemPlace {
@@ -62,7 +62,7 @@ export abstract class AuthFile<T, Input extends { raw?: string }, Read extends I
         case 'include':
           return { kind: 'include', include: { kind: record.directive, path: record.path } };
         case 'invalid':
-          return { kind: 'invalid', error: { message: record.message, column: record.offset, ...(record.isRegex ? { isRegex: true } : {}) } };
+          return { kind: 'invalid', error: { message: record.message, column: record.offset, ...(record.isRegex ? { isRegex: true } : {}), ...(record.isSilent ? { isSilent: true } : {}) } };
       }
     });
   }
@@ -106,6 +106,7 @@ export abstract class AuthFile<T, Input extends { raw?: string }, Read extends I
             column: entry.error.column,
             message: entry.error.message,
             raw: entry.text,
+            ...(entry.error.isSilent ? { isSilent: true } : {}),
           }]
         : [],
     );

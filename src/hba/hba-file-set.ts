@@ -8,6 +8,8 @@ import type { HbaRule } from './hba-rule.js';
 export interface ReadHbaFileSetOptions extends ReadAuthFileSetOptions {
   /** Methods the server build lacks (default sspi, bsd), as for HbaFile.parse. */
   unsupportedMethods?: readonly string[];
+  /** The server's oauth_validator_libraries (18+), as for HbaFile.parse. */
+  oauthValidatorLibraries?: readonly string[];
 }
 
 /** A rule as the server reads it: `@file` lists expanded, with the file and line it is written on. */
@@ -42,6 +44,7 @@ export async function readHbaFileSet(path: string, options: ReadHbaFileSetOption
   const { major, files, lines } = await walkAuthFileSet(path, options);
   const interpretOptions: InterpretOptions = { major };
   if (options.unsupportedMethods) interpretOptions.unsupportedMethods = options.unsupportedMethods;
+  if (options.oauthValidatorLibraries) interpretOptions.oauthValidatorLibraries = options.oauthValidatorLibraries;
   const read = readWalkedLines<HbaSetRule>(lines, { line: 'HBA_INVALID_LINE', regex: 'HBA_INVALID_REGEX' }, (line) => {
     const record = interpretHbaLine({ ...line.lexed, fields: line.fields }, interpretOptions);
     if (record.kind === 'invalid') return record;

@@ -44,6 +44,7 @@ export class HbaFile extends AuthFile<HbaRule, HbaRuleInput, HbaFileRule> implem
   private constructor(text: string, options: HbaParseOptions, fileState?: AuthFileState) {
     const interpret: InterpretOptions = { major: options.major ?? LATEST_MAJOR };
     if (options.unsupportedMethods) interpret.unsupportedMethods = options.unsupportedMethods;
+    if (options.oauthValidatorLibraries) interpret.oauthValidatorLibraries = options.oauthValidatorLibraries;
     super(text, options, fileState, { line: 'HBA_INVALID_LINE', regex: 'HBA_INVALID_REGEX' }, (lexed) => {
       const record = interpretHbaLine(lexed, interpret);
       return record.kind === 'rule' ? { kind: 'item', item: record.rule } : record;

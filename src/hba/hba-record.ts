@@ -4,28 +4,28 @@ import { type AuthToken, type LexedLine, LATEST_MAJOR } from './auth-lexer.js';
 import { type HbaConnectionType, type HbaRule, HBA_CONNECTION_TYPES, toModelValue } from './hba-rule.js';
 import { makeCidrMask, parseNumericHost } from './ip-address.js';
 import { regexErrorMessage } from './auth-regex.js';
+import { HbaLineError } from './hba-line-error.js';
+import { checkMethodOptions, makeAuthOptionState, readAuthOption } from './hba-auth-options.js';
 
 export type HbaRecord =
   | { kind: 'empty'; hasComment: boolean }
   | { kind: 'rule'; rule: HbaRule }
   | { kind: 'include'; directive: 'include' | 'include_if_exists' | 'include_dir'; path: string }
-  /** `isRegex`: the line holds a regular expression the server cannot compile. */
-  | { kind: 'invalid'; message: string; offset: number; isRegex?: boolean };
+  /**
+   * `isRegex`: the line holds a regular expression the server cannot compile. `isSilent`: the
+   * server rejects the line without setting its error text (pg_hba_file_rules shows NULLs there).
+   */
+  | { kind: 'invalid'; message: string; offset: number; isRegex?: boolean; isSilent?: boolean };
 
 export interface InterpretOptions {
   major?: number;
   /** Methods this build lacks (the server says "not supported by this build"). Default: sspi, bsd. */
   unsupportedMethods?: readonly string[];
-}
-
-class LineError extends Error {
-  constructor(
-    message: string,
-    readonly offset: number,
-    readonly isRegex = false,
-  ) {
-    super(message);
-  }
+  /**
+   * The server's oauth_validator_libraries (18+). When given, `oauth` rules are checked against it
+   * as the server does (its default, empty, rejects every oauth rule); when absent, they are not.
+   */
+  oauthValidatorLibraries?: readonly string[];
 }
 
 /** regcomp_auth_token on each `/regex` token of a database or user field (16+), quoted or not. */
@@ -33,55 +33,14 @@ function checkRegexes(tokens: AuthToken[], major: number): void {
   if (major < 16) return;
   for (const token of tokens) {
     const message = regexErrorMessage(token.value);
-    if (message !== undefined) throw new LineError(message, token.start, true);
+    if (message !== undefined) throw new HbaLineError(message, token.start, true);
   }
 }
 
 const NAME_OR_SERVICE_NOT_KNOWN = 'Name or service not known';
 
-function validMethodsText(name: string, major: number): string {
-  if (name === 'map') return major >= 18 ? 'ident, peer, gssapi, sspi, cert, and oauth' : 'ident, peer, gssapi, sspi, and cert';
-  if (name === 'krb_realm' || name === 'include_realm') return 'gssapi and sspi';
-  if (name === 'compat_realm' || name === 'upn_username') return 'sspi';
-  if (name.startsWith('ldap')) return 'ldap';
-  if (name.startsWith('radius')) return 'radius';
-  if (name.startsWith('pam')) return 'pam';
-  return 'oauth';
-}
-
-function optionMethods(name: string, major: number): readonly string[] | undefined {
-  if (name === 'map') return major >= 18 ? ['ident', 'peer', 'gss', 'sspi', 'cert', 'oauth'] : ['ident', 'peer', 'gss', 'sspi', 'cert'];
-  if (name === 'krb_realm' || name === 'include_realm') return ['gss', 'sspi'];
-  if (name === 'compat_realm' || name === 'upn_username') return ['sspi'];
-  if (['pamservice', 'pam_use_hostname'].includes(name)) return ['pam'];
-  if (['ldapurl', 'ldaptls', 'ldapscheme', 'ldapserver', 'ldapport', 'ldapbinddn', 'ldapbindpasswd',
-    'ldapsearchattribute', 'ldapsearchfilter', 'ldapbasedn', 'ldapprefix', 'ldapsuffix'].includes(name)) return ['ldap'];
-  if (['radiusservers', 'radiusports', 'radiussecrets', 'radiusidentifiers'].includes(name)) return ['radius'];
-  if (major >= 18 && ['issuer', 'scope', 'validator', 'delegate_ident_mapping'].includes(name)) return ['oauth'];
-  return undefined;
-}
-
-function checkOption(name: string, value: string, type: HbaConnectionType, method: string, major: number, offset: number): void {
-  if (name === 'clientcert' || (name === 'clientname' && major >= 14)) {
-    if (type !== 'hostssl') throw new LineError(`${name} can only be configured for "hostssl" rows`, offset);
-    if (name === 'clientcert' && value === 'verify-ca' && method === 'cert' && major >= 14) {
-      throw new LineError('clientcert can only be set to "verify-full" when using "cert" authentication', offset);
-    }
-    return;
-  }
-  const methods = optionMethods(name, major);
-  if (!methods) throw new LineError(`unrecognized authentication option name: "${name}"`, offset);
-  if (!methods.includes(method)) {
-    throw new LineError(`authentication option "${name}" is only valid for authentication methods ${validMethodsText(name, major)}`, offset);
-  }
-  // atoi: no digits reads as 0, which the server refuses.
-  if (name === 'ldapport' && !(Number.parseInt(value, 10) !== 0 && !Number.isNaN(Number.parseInt(value, 10)))) {
-    throw new LineError(`invalid LDAP port number: "${value}"`, offset);
-  }
-}
-
 function takeSingle(tokens: AuthToken[], message: string, offset: number): AuthToken {
-  if (tokens.length > 1) throw new LineError(message, offset);
+  if (tokens.length > 1) throw new HbaLineError(message, offset);
   return tokens[0]!;
 }
 
@@ -94,16 +53,16 @@ function parseRule(line: LexedLine, options: InterpretOptions): HbaRule {
   const typeField = fields[f]!;
   const typeToken = takeSingle(typeField.tokens, 'multiple values specified for connection type', typeField.start);
   if (!(HBA_CONNECTION_TYPES as readonly string[]).includes(typeToken.value)) {
-    throw new LineError(`invalid connection type "${typeToken.value}"`, typeToken.start);
+    throw new HbaLineError(`invalid connection type "${typeToken.value}"`, typeToken.start);
   }
   const type = typeToken.value as HbaConnectionType;
 
   // The server compiles each field's regular expressions as it reads the field.
   const dbField = fields[++f];
-  if (!dbField) throw new LineError('end-of-line before database specification', end);
+  if (!dbField) throw new HbaLineError('end-of-line before database specification', end);
   checkRegexes(dbField.tokens, major);
   const userField = fields[++f];
-  if (!userField) throw new LineError('end-of-line before role specification', end);
+  if (!userField) throw new HbaLineError('end-of-line before role specification', end);
   checkRegexes(userField.tokens, major);
   const rule: HbaRule = {
     type,
@@ -115,7 +74,7 @@ function parseRule(line: LexedLine, options: InterpretOptions): HbaRule {
 
   if (type !== 'local') {
     const addrField = fields[++f];
-    if (!addrField) throw new LineError('end-of-line before IP address specification', end);
+    if (!addrField) throw new HbaLineError('end-of-line before IP address specification', end);
     const token = takeSingle(addrField.tokens, 'multiple values specified for host address', addrField.start);
     rule.address = toModelValue(token, 'address');
     const isKeyword = !token.quoted && ['all', 'samehost', 'samenet'].includes(token.value);
@@ -124,66 +83,51 @@ function parseRule(line: LexedLine, options: InterpretOptions): HbaRule {
       const host = slash === -1 ? token.value : token.value.slice(0, slash);
       const ip = parseNumericHost(host);
       if (slash !== -1) {
-        if (!ip) throw new LineError(`specifying both host name and CIDR mask is invalid: "${token.value}"`, token.start);
+        if (!ip) throw new HbaLineError(`specifying both host name and CIDR mask is invalid: "${token.value}"`, token.start);
         if (!makeCidrMask(token.value.slice(slash + 1), ip.family)) {
-          throw new LineError(`invalid CIDR mask in address "${token.value}"`, token.start);
+          throw new HbaLineError(`invalid CIDR mask in address "${token.value}"`, token.start);
         }
       } else if (ip) {
         const maskField = fields[++f];
-        if (!maskField) throw new LineError('end-of-line before netmask specification', end);
+        if (!maskField) throw new HbaLineError('end-of-line before netmask specification', end);
         const maskToken = takeSingle(maskField.tokens, 'multiple values specified for netmask', maskField.start);
         const mask = parseNumericHost(maskToken.value);
-        if (!mask) throw new LineError(`invalid IP mask "${maskToken.value}": ${NAME_OR_SERVICE_NOT_KNOWN}`, maskToken.start);
-        if (mask.family !== ip.family) throw new LineError('IP address and mask do not match', maskToken.start);
+        if (!mask) throw new HbaLineError(`invalid IP mask "${maskToken.value}": ${NAME_OR_SERVICE_NOT_KNOWN}`, maskToken.start);
+        if (mask.family !== ip.family) throw new HbaLineError('IP address and mask do not match', maskToken.start);
         rule.netmask = maskToken.value;
       }
     }
   }
 
   const methodField = fields[++f];
-  if (!methodField) throw new LineError('end-of-line before authentication method', end);
+  if (!methodField) throw new HbaLineError('end-of-line before authentication method', end);
   const methodToken = takeSingle(methodField.tokens, 'multiple values specified for authentication type', methodField.start);
   let method = methodToken.value;
   const known = ['trust', 'ident', 'peer', 'password', 'gss', 'sspi', 'reject', 'md5', 'scram-sha-256', 'pam', 'bsd', 'ldap', 'cert', 'radius'];
   if (major >= 18) known.push('oauth');
-  if (!known.includes(method)) throw new LineError(`invalid authentication method "${method}"`, methodToken.start);
+  if (!known.includes(method)) throw new HbaLineError(`invalid authentication method "${method}"`, methodToken.start);
   if (unsupported.includes(method)) {
-    throw new LineError(`invalid authentication method "${method}": not supported by this build`, methodToken.start);
+    throw new HbaLineError(`invalid authentication method "${method}": not supported by this build`, methodToken.start);
   }
   if (type === 'local' && method === 'ident') method = 'peer';
   rule.method = methodToken.value;
-  if (type === 'local' && method === 'gss') throw new LineError('gssapi authentication is not supported on local sockets', methodToken.start);
-  if (type !== 'local' && method === 'peer') throw new LineError('peer authentication is only supported on local sockets', methodToken.start);
-  if (type !== 'hostssl' && method === 'cert') throw new LineError('cert authentication is only supported on hostssl connections', methodToken.start);
+  if (type === 'local' && method === 'gss') throw new HbaLineError('gssapi authentication is not supported on local sockets', methodToken.start);
+  if (type !== 'local' && method === 'peer') throw new HbaLineError('peer authentication is only supported on local sockets', methodToken.start);
+  if (type !== 'hostssl' && method === 'cert') throw new HbaLineError('cert authentication is only supported on hostssl connections', methodToken.start);
 
+  const context = { type, method, major, oauthValidatorLibraries: options.oauthValidatorLibraries };
+  const state = makeAuthOptionState();
   for (const field of fields.slice(f + 1)) {
     for (const token of field.tokens) {
       const eq = token.value.indexOf('=');
-      if (eq === -1) throw new LineError(`authentication option not in name=value format: ${token.value}`, token.start);
+      if (eq === -1) throw new HbaLineError(`authentication option not in name=value format: ${token.value}`, token.start);
       const name = token.value.slice(0, eq);
       const value = token.value.slice(eq + 1);
-      checkOption(name, value, type, method, major, token.start);
+      readAuthOption(name, value, state, context, token.start);
       rule.options[name] = value;
     }
   }
-
-  if (method === 'ldap') {
-    const o = rule.options;
-    if (o.ldapprefix !== undefined || o.ldapsuffix !== undefined) {
-      if (['ldapbasedn', 'ldapbinddn', 'ldapbindpasswd', 'ldapsearchattribute', 'ldapsearchfilter'].some((k) => o[k] !== undefined)) {
-        throw new LineError('cannot use ldapbasedn, ldapbinddn, ldapbindpasswd, ldapsearchattribute, ldapsearchfilter, or ldapurl together with ldapprefix', 0);
-      }
-    } else if (o.ldapbasedn === undefined && o.ldapurl === undefined) {
-      throw new LineError('authentication method "ldap" requires argument "ldapbasedn", "ldapprefix", or "ldapsuffix" to be set', 0);
-    }
-    if (o.ldapsearchattribute !== undefined && o.ldapsearchfilter !== undefined) {
-      throw new LineError('cannot use ldapsearchattribute together with ldapsearchfilter', 0);
-    }
-  }
-  if (method === 'radius') {
-    if (rule.options.radiusservers === undefined) throw new LineError('authentication method "radius" requires argument "radiusservers" to be set', 0);
-    if (rule.options.radiussecrets === undefined) throw new LineError('authentication method "radius" requires argument "radiussecrets" to be set', 0);
-  }
+  checkMethodOptions(state, context);
   return rule;
 }
 
@@ -201,7 +145,9 @@ export function interpretHbaLine(line: LexedLine, options: InterpretOptions = {}
   try {
     return { kind: 'rule', rule: parseRule(line, options) };
   } catch (error) {
-    if (error instanceof LineError) return { kind: 'invalid', message: error.message, offset: error.offset, ...(error.isRegex ? { isRegex: true } : {}) };
+    if (error instanceof HbaLineError) {
+      return { kind: 'invalid', message: error.message, offset: error.offset, ...(error.isRegex ? { isRegex: true } : {}), ...(error.isSilent ? { isSilent: true } : {}) };
+    }
     throw error;
   }
 }

@@ -88,9 +88,16 @@ export interface HbaDiagnostic {
   line: number;
   /** 1-based column where the offending token starts (1 when the whole line is at fault). */
   column: number;
-  /** The server's own message for the line, as pg_hba_file_rules.error shows it. */
+  /** The server's own message for the line, as pg_hba_file_rules.error shows it (or, when `isSilent`, as its log shows it). */
   message: string;
   raw: string;
+  /**
+   * The server rejects the line (it refuses to start, a reload keeps the old rules) and logs
+   * `message`, but sets no error text for it: pg_hba_file_rules shows the line as a row of NULLs,
+   * its `error` column too (or the line's own hostssl/hostgssenc warning when it has one). Some of
+   * hba.c's checks do this: `clientcert`/`clientname` values, RADIUS lists and ports (13: list lengths).
+   */
+  isSilent?: boolean;
 }
 
 const DATABASE_KEYWORDS = new Set(['all', 'sameuser', 'samerole', 'samegroup', 'replication']);

@@ -33,7 +33,7 @@ describe('pg_hba.conf with SSL on, read by PostgreSQL 15 and by HbaFile', () => 
     rmSync(certDir, { recursive: true, force: true });
   });
 
-  for (const fixture of fixtureFiles('corpus').filter((f) => ['ssl-gss.conf', 'options.conf', 'option-errors.conf'].includes(f.name))) {
+  for (const fixture of fixtureFiles('corpus').filter((f) => ['ssl-gss.conf', 'options.conf', 'option-errors.conf', 'option-values.conf'].includes(f.name))) {
     it(`agrees on ${fixture.name}`, async () => {
       const [ssl] = await server.query<{ ssl: string }>('show ssl');
       expect(ssl!.ssl).toBe('on');

@@ -49,8 +49,9 @@ describe.each([
       const rows = await server.query(
         'select line_number, type, database, user_name, address, netmask, auth_method, options, error from pg_hba_file_rules order by line_number',
       );
-      const hba = HbaFile.parse(fixture.text, { major, unsupportedMethods: facts.unsupportedMethods });
-      const ours = expectedHbaRows(hba, { ssl: false, gssEncryption: facts.gssEncryption });
+      const { oauthValidatorLibraries } = facts;
+      const hba = HbaFile.parse(fixture.text, { major, unsupportedMethods: facts.unsupportedMethods, ...(oauthValidatorLibraries ? { oauthValidatorLibraries } : {}) });
+      const ours = expectedHbaRows(hba, { ssl: false, gssEncryption: facts.gssEncryption, ...(oauthValidatorLibraries ? { oauthValidatorLibraries } : {}) });
       expect(ours).toEqual(rows);
     });
   }
