@@ -480,7 +480,7 @@ export class Cluster {
       assertAccessible(program, user, 'execute');
       assertAccessible(this.dataDirectory, user);
     }
-    if (user !== null && isRoot()) await this.#prepareSocketDirectories(settings, user);
+    await this.#prepareSocketDirectories(settings, user);
     await this.#clearCrashRemains();
 
     const server = await ServerProcess.spawn({
@@ -548,13 +548,14 @@ export class Cluster {
   }
 
   /**
-   * As root, the socket directories (from `settings`, else from the configuration files) must be
-   * writable by the server's user: a missing one is created for that user (mode 0755). An existing
-   * one is never changed: it must be a directory (not a link) that user owns or can already write
-   * (/tmp); anything else, a folder root owns included, is a RunAsError (PATH_NOT_OWNED,
+   * The socket directories (from `settings`, else from the configuration files) must be writable
+   * by the server's user: a missing one is created (mode 0755), as root for that user (not root:
+   * where we can; the server reports one it cannot use). An existing
+   * one is never changed: as root it must be a directory (not a link) that user owns or can already
+   * write (/tmp); anything else, a folder root owns included, is a RunAsError (PATH_NOT_OWNED,
    * PATH_IS_SYMLINK) that says what to do.
    */
-  async #prepareSocketDirectories(settings: Readonly<Record<string, SettingValue>>, user: RunAsUser): Promise<void> {
+  async #prepareSocketDirectories(settings: Readonly<Record<string, SettingValue>>, user: RunAsUser | null): Promise<void> {
     let value = settings['unix_socket_directories'];
     if (value === undefined) {
       value = (await this.settings.effective().catch(() => null))?.settings.get('unix_socket_directories')?.value ?? undefined;
@@ -562,8 +563,11 @@ export class Cluster {
     if (typeof value !== 'string' || value.trim() === '') return;
     for (const folder of value.split(',').map((item) => item.trim().replace(/^'|'$/g, ''))) {
       if (!isAbsolute(folder)) continue;
-      assertAccessible(folder, user);
-      await ensureOwned(folder, user, { mode: 0o755, acceptWritable: true });
+      if (user !== null && isRoot()) assertAccessible(folder, user);
+      // Not root, nothing is given away: a folder we cannot create is the server's to report.
+      await ensureOwned(folder, user, { mode: 0o755, acceptWritable: true }).catch((error: unknown) => {
+        if (user !== null && isRoot()) throw error;
+      });
     }
   }
 
