@@ -10,6 +10,7 @@ import {
   type UnsetOptions,
 } from '../config/index.js';
 import { expected } from '../errors.js';
+import type { SymlinkOptions } from '../fs/regular-file.js';
 import { missingFileError } from './cluster-not-initialized-error.js';
 import { settingNamesArgument } from './setting-names.js';
 import { UnknownSettingError } from './unknown-setting-error.js';
@@ -65,13 +66,19 @@ export class ClusterSettings {
 
   readonly #unknownNames: UnknownNamesCheck | undefined;
   readonly #dataDirectory: string;
+  readonly #links: SymlinkOptions;
 
-  /** @param unknownNames how to tell names the server does not know; without it none are checked. */
-  constructor(dataDirectory: string, major?: number, unknownNames?: UnknownNamesCheck) {
+  /**
+   * @param unknownNames how to tell names the server does not know; without it none are checked.
+   * @param links whether a symbolic link (postgresql.conf, an include, postgresql.auto.conf) is
+   *   followed, and how; by default none is (SymlinkedFileError, `CONFIG_INCLUDE_IS_SYMLINK`).
+   */
+  constructor(dataDirectory: string, major?: number, unknownNames?: UnknownNamesCheck, links: SymlinkOptions = {}) {
     if (major !== undefined && !(Number.isInteger(major) && major > 0)) throw expected('major', 'a positive integer', major);
     if (unknownNames !== undefined && typeof unknownNames !== 'function') throw expected('unknownNames', 'a function', unknownNames);
     this.#unknownNames = unknownNames;
     this.#dataDirectory = dataDirectory;
+    this.#links = { followSymlinks: links.followSymlinks, linkAccess: links.linkAccess };
     this.path = join(dataDirectory, 'postgresql.conf');
     this.autoConfPath = join(dataDirectory, 'postgresql.auto.conf');
     this.major = major;
@@ -79,7 +86,7 @@ export class ClusterSettings {
 
   /** Loads the file into the editor, for edits this mapping does not offer. Call `save()` on it. */
   async load(): Promise<ConfigFile> {
-    return ConfigFile.load(this.path).catch((error: unknown) => {
+    return ConfigFile.load(this.path, this.#links).catch((error: unknown) => {
       throw missingFileError(dirname(this.path), this.path, error);
     });
   }
@@ -164,14 +171,14 @@ export class ClusterSettings {
    * the file and line each effective value comes from, and the errors the server would report.
    */
   async effective(): Promise<ConfigFileSet> {
-    return readConfigFileSet(this.path, this.major === undefined ? {} : { major: this.major });
+    return readConfigFileSet(this.path, { ...this.#links, ...(this.major === undefined ? {} : { major: this.major }) });
   }
 
   /** Throws SettingInAutoConfError for the first of `names` that postgresql.auto.conf sets. */
   async #refuseAutoConf(names: string[], { ignoreAutoConf }: AutoConfOptions): Promise<void> {
     if (ignoreAutoConf) return;
     // Read as the server reads it, includes too (a missing file is an error entry, not a setting).
-    const auto = await readConfigFileSet(this.autoConfPath, { autoConfPath: null, ...(this.major === undefined ? {} : { major: this.major }) });
+    const auto = await readConfigFileSet(this.autoConfPath, { autoConfPath: null, ...this.#links, ...(this.major === undefined ? {} : { major: this.major }) });
     for (const name of names) {
       const entry = auto.settings.get(foldSettingName(name));
       if (entry !== undefined && entry.file !== null && entry.value !== null) throw new SettingInAutoConfError(name, entry.file, entry.line, entry.value);

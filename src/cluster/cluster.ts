@@ -5,7 +5,6 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import {
   assertAccessible,
-  canCreateIn,
   childPids,
   findServerOrphans,
   chownTree,
@@ -20,6 +19,7 @@ import {
   resolveRunAs,
   RunAsError,
   runCommand,
+  linkedFileAccessAs,
   ServerProcess,
   settingsArguments,
   userCommand,
@@ -30,8 +30,10 @@ import {
   type RunAsUser,
   type ServerExit,
   type SettingValue,
+  UnsafeLogFileError,
 } from '../control/index.js';
 import { expected } from '../errors.js';
+import { ownLinkAccess, type LinkedFileAccess, type SymlinkOptions } from '../fs/regular-file.js';
 import { HbaFile, IdentFile } from '../hba/index.js';
 import { describeSettings, Installation, reachableInstallation } from '../installation/index.js';
 import { ClusterSettings } from './cluster-settings.js';
@@ -73,6 +75,13 @@ export interface ClusterOptions {
   parentDeathSignal?: NodeJS.Signals | null;
   /** Also send each line the server writes to `log`, as `{ type: 'server-log', line }` events. */
   serverLog?: boolean;
+  /**
+   * Read and write postgresql.conf, pg_hba.conf, pg_ident.conf (and what they include) through a
+   * symbolic link. Default false: a link is refused with SymlinkedFileError (`FILE_IS_SYMLINK`)
+   * and an included one is a diagnostic. As root with a server user, the link's target is read and
+   * written as that user (RunAsError `PATH_NOT_ACCESSIBLE` where it may not), never as root.
+   */
+  followSymlinks?: boolean;
 }
 
 export interface StartOptions {
@@ -178,6 +187,7 @@ export class Cluster {
   readonly #log: ClusterLog | undefined;
   readonly #parentDeathSignal: NodeJS.Signals | null;
   readonly #serverLog: boolean;
+  readonly #links: SymlinkOptions;
   #superuser: string | undefined;
   #password: string | undefined;
   #server: ServerProcess | null = null;
@@ -196,7 +206,8 @@ export class Cluster {
     if (typeof dataDirectory !== 'string' || !isAbsolute(dataDirectory)) {
       throw expected('dataDirectory', 'an absolute path', dataDirectory);
     }
-    const { runAs, log, superuser, parentDeathSignal = 'SIGQUIT', serverLog = false } = options;
+    const { runAs, log, superuser, parentDeathSignal = 'SIGQUIT', serverLog = false, followSymlinks = false } = options;
+    if (typeof followSymlinks !== 'boolean') throw expected('followSymlinks', 'a boolean', followSymlinks);
     if (runAs !== undefined && runAs !== null && (typeof runAs !== 'string' || runAs === '')) throw expected('runAs', 'a user name or null', runAs);
     if (log !== undefined && typeof log !== 'function') throw expected('log', 'a function', log);
     this.installation = installation;
@@ -206,7 +217,8 @@ export class Cluster {
     this.#superuser = superuser;
     this.#parentDeathSignal = parentDeathSignal;
     this.#serverLog = serverLog;
-    this.settings = new ClusterSettings(this.dataDirectory, installation.versionInfo.major, (names) => this.unknownSettings(names));
+    this.#links = followSymlinks ? { followSymlinks, linkAccess: this.#linkAccess() } : {};
+    this.settings = new ClusterSettings(this.dataDirectory, installation.versionInfo.major, (names) => this.unknownSettings(names), this.#links);
   }
 
   /** The program that runs the server (`postgres`), or null if the installation has none. */
@@ -236,6 +248,18 @@ export class Cluster {
       throw error;
     });
     return (await this.#reachable).paths[name] ?? path;
+  }
+
+  /** How a followed link's target is reached: as the server's user when we are root, else as ourselves. */
+  #linkAccess(): LinkedFileAccess {
+    const access = async (): Promise<LinkedFileAccess> => {
+      const user = await resolveRunAs(this.#runAs);
+      return user !== null && isRoot() ? linkedFileAccessAs(user) : ownLinkAccess();
+    };
+    return {
+      read: async (path) => (await access()).read(path),
+      write: async (path, data) => (await access()).write(path, data),
+    };
   }
 
   /** The OS user the server programs run as (null: this process's own user). */
@@ -456,7 +480,7 @@ export class Cluster {
       assertAccessible(program, user, 'execute');
       assertAccessible(this.dataDirectory, user);
     }
-    if (user !== null && isRoot()) await this.#prepareSocketDirectories(settings, user);
+    await this.#prepareSocketDirectories(settings, user);
     await this.#clearCrashRemains();
 
     const server = await ServerProcess.spawn({
@@ -476,6 +500,9 @@ export class Cluster {
           command: postgres,
           cause: error,
         });
+      }
+      if (error instanceof UnsafeLogFileError) {
+        throw new ClusterStartupError('UNSAFE_LOG_FILE', error.message, { dataDirectory: this.dataDirectory, logfile: error.path, cause: error });
       }
       const code = (error as NodeJS.ErrnoException).code;
       if (typeof logfile === 'string' && (code === 'EACCES' || code === 'ENOENT' || code === 'EROFS' || code === 'EISDIR')) {
@@ -521,23 +548,26 @@ export class Cluster {
   }
 
   /**
-   * As root, the socket directories (from `settings`, else from the configuration files) must be
-   * writable by the server's user: a missing one is created for that user, and one this process
-   * owns (made by the caller as root) is handed over. A directory someone else owns is left
-   * alone (the server then says PERMISSIONS), and so is one the user can already write (/tmp).
+   * The socket directories (from `settings`, else from the configuration files) must be writable
+   * by the server's user: a missing one is created (mode 0755), as root for that user (not root:
+   * where we can; the server reports one it cannot use). An existing
+   * one is never changed: as root it must be a directory (not a link) that user owns or can already
+   * write (/tmp); anything else, a folder root owns included, is a RunAsError (PATH_NOT_OWNED,
+   * PATH_IS_SYMLINK) that says what to do.
    */
-  async #prepareSocketDirectories(settings: Readonly<Record<string, SettingValue>>, user: RunAsUser): Promise<void> {
+  async #prepareSocketDirectories(settings: Readonly<Record<string, SettingValue>>, user: RunAsUser | null): Promise<void> {
     let value = settings['unix_socket_directories'];
     if (value === undefined) {
       value = (await this.settings.effective().catch(() => null))?.settings.get('unix_socket_directories')?.value ?? undefined;
     }
     if (typeof value !== 'string' || value.trim() === '') return;
     for (const folder of value.split(',').map((item) => item.trim().replace(/^'|'$/g, ''))) {
-      if (!isAbsolute(folder) || canCreateIn(folder, user)) continue;
-      const stats = await stat(folder).catch(() => null);
-      if (stats !== null && stats.uid !== process.getuid?.()) continue;
-      assertAccessible(folder, user);
-      await ensureOwned(folder, user, { mode: 0o755 });
+      if (!isAbsolute(folder)) continue;
+      if (user !== null && isRoot()) assertAccessible(folder, user);
+      // Not root, nothing is given away: a folder we cannot create is the server's to report.
+      await ensureOwned(folder, user, { mode: 0o755, acceptWritable: true }).catch((error: unknown) => {
+        if (user !== null && isRoot()) throw error;
+      });
     }
   }
 
@@ -780,7 +810,7 @@ export class Cluster {
   async hba(): Promise<HbaFile> {
     const path = await this.hbaFile();
     // The server's major decides the grammar (include lines and regexes from 16, methods by major).
-    return HbaFile.load(path, { major: this.installation.versionInfo.major }).catch((error: unknown) => {
+    return HbaFile.load(path, { major: this.installation.versionInfo.major, ...this.#links }).catch((error: unknown) => {
       throw missingFileError(this.dataDirectory, path, error);
     });
   }
@@ -809,7 +839,7 @@ export class Cluster {
   /** pg_ident.conf in the lossless editor, read with the server's major; `save()` keeps owner and mode. Call reload() after. */
   async ident(): Promise<IdentFile> {
     const path = await this.identFile();
-    return IdentFile.load(path, { major: this.installation.versionInfo.major }).catch((error: unknown) => {
+    return IdentFile.load(path, { major: this.installation.versionInfo.major, ...this.#links }).catch((error: unknown) => {
       throw missingFileError(this.dataDirectory, path, error);
     });
   }

@@ -3,7 +3,8 @@
 // postgresql.auto.conf after it. The result lists what `pg_file_settings` lists: every
 // assignment and every error, with the file and line it comes from.
 import { dirname, join, resolve } from 'node:path';
-import { type ConfigFileEntry, ConfigWalk, NEWEST_MAJOR, nodeReader, type WalkEntry } from './config-walk.js';
+import type { SymlinkOptions } from '../fs/regular-file.js';
+import { type ConfigFileEntry, ConfigWalk, fileConfigReader, NEWEST_MAJOR, type WalkEntry } from './config-walk.js';
 
 export interface ConfigFileSet {
   /** Every assignment and error, in the server's reading order. */
@@ -16,7 +17,11 @@ export interface ConfigFileSet {
   files: string[];
 }
 
-export interface ReadConfigFileSetOptions {
+/**
+ * Without `followSymlinks`, a main file (or postgresql.auto.conf) that is a symbolic link is refused
+ * with SymlinkedFileError, and an included one is a `CONFIG_INCLUDE_IS_SYMLINK` error entry.
+ */
+export interface ReadConfigFileSetOptions extends SymlinkOptions {
   /**
    * postgresql.auto.conf (ALTER SYSTEM), read after the main file when present. Default: the one
    * next to the main file. `null` reads none.
@@ -33,11 +38,13 @@ export interface ReadConfigFileSetOptions {
  * Reads `mainPath` and what it includes, then postgresql.auto.conf, as the server does and as
  * `pg_file_settings` shows it: like that view, a file is read only up to its first syntax
  * error, and an included file that cannot be read is an error entry of the including line.
+ * A symbolic link is not followed unless `followSymlinks` (see ReadConfigFileSetOptions).
  */
 export async function readConfigFileSet(mainPath: string, options: ReadConfigFileSetOptions = {}): Promise<ConfigFileSet> {
   const main = resolve(mainPath);
   const autoConfPath = options.autoConfPath === undefined ? join(dirname(main), 'postgresql.auto.conf') : options.autoConfPath;
-  const walk = new ConfigWalk(nodeReader, { abandonOnError: true, major: options.major ?? NEWEST_MAJOR });
+  const reader = fileConfigReader({ followSymlinks: options.followSymlinks, linkAccess: options.linkAccess });
+  const walk = new ConfigWalk(reader, { abandonOnError: true, major: options.major ?? NEWEST_MAJOR });
   const isMainOk = await walk.file(main, true, null, 0);
   // The server skips postgresql.auto.conf when the main file has errors.
   if (isMainOk && autoConfPath !== null) await walk.file(resolve(autoConfPath), false, null, 0);

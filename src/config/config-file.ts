@@ -1,13 +1,13 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { expected } from '../errors.js';
 import { digestOf, type FileSnapshot } from '../fs/file-snapshot.js';
 import { writeTextFileGuarded } from '../fs/guarded-write.js';
+import { checkSymlinkOptions, readFileNoFollow, type SymlinkOptions } from '../fs/regular-file.js';
 import { decodeFileBytes, firstUnencodable } from '../fs/text-encoding.js';
 import type { ConfigEncoding } from './config-encoding.js';
 import { ConfigEncodingError } from './config-encoding-error.js';
 import { ConfigFileChangedError } from './config-file-changed-error.js';
-import { ConfigWalk, nodeReader } from './config-walk.js';
+import { ConfigWalk, fileConfigReader } from './config-walk.js';
 import type { ConfigDiagnostic, ConfigInclude, ConfigLine, ConfigSetting, SaveOptions, SetOptions, UnsetOptions } from './config-document.js';
 import { type LineEnding, type ParsedAssignment, type ParsedLine, parseConfigLine, splitConfigLines } from './config-line.js';
 import { formatConfigValue } from './config-quoting.js';
@@ -42,6 +42,8 @@ export class ConfigFile {
   #included: Map<ParsedLine, IncludedSetting[]>;
   /** Where each name is, built when first needed; kept by in-place edits, dropped by others. */
   #index: LineIndex | undefined;
+  /** How `load` was told to treat a symbolic link; `save` does the same. */
+  #links: SymlinkOptions = {};
 
   private constructor(
     lines: ParsedLine[],
@@ -76,15 +78,19 @@ export class ConfigFile {
    * Reads a file and notes what its included files set, so that `get` answers as the server
    * would and `set` refuses to edit a setting an included file overrides. A file that is not
    * valid UTF-8 is read as Latin-1 (`encoding`), so that `save` gives its bytes back.
+   * A symbolic link is refused with SymlinkedFileError (`FILE_IS_SYMLINK`), and an included one is
+   * not read, unless `followSymlinks: true`; `linkAccess` then says how the link's target is read
+   * and written (default: by this process). `save` treats the file as `load` was told to.
    */
-  static async load(path: string): Promise<ConfigFile> {
+  static async load(path: string, options: SymlinkOptions = {}): Promise<ConfigFile> {
     if (typeof path !== 'string' || path === '') throw expected('path', 'a non-empty string', path);
-    const bytes = await readFile(path);
+    const links = checkSymlinkOptions(options);
+    const bytes = await readFileNoFollow(path, links);
     const snapshot: FileSnapshot = { path, digest: digestOf(bytes) };
     const { text, encoding } = decodeFileBytes(bytes);
     const lines = parseLines(text, encoding);
     const top = resolve(path);
-    const walker = new ConfigWalk(nodeReader, { abandonOnError: false, top: { path: top, lines } });
+    const walker = new ConfigWalk(fileConfigReader(links), { abandonOnError: false, top: { path: top, lines } });
     await walker.file(top, true, null, 0);
     const included = new Map<ParsedLine, IncludedSetting[]>();
     for (const { entry, via } of walker.found) {
@@ -93,7 +99,9 @@ export class ConfigFile {
       list.push({ key: entry.key, value: entry.value, file: entry.file, line: entry.line });
       included.set(via, list);
     }
-    return new ConfigFile(lines, path, encoding, snapshot, included);
+    const file = new ConfigFile(lines, path, encoding, snapshot, included);
+    file.#links = links;
+    return file;
   }
 
   /** The text, byte for byte as parsed plus the edits made. */
@@ -207,6 +215,7 @@ export class ConfigFile {
   update(settings: Record<string, ConfigValue | null | undefined>, options: UnsetOptions = {}): this {
     if (typeof settings !== 'object' || settings === null) throw expected('settings', 'an object', settings);
     const draft = new ConfigFile([...this.#lines], this.path, this.encoding, this.#snapshot, this.#included);
+    draft.#links = this.#links;
     for (const [name, value] of Object.entries(settings)) {
       if (value === null || value === undefined) draft.unset(name, options);
       else draft.set(name, value, options);
@@ -232,6 +241,7 @@ export class ConfigFile {
       mode: options.mode,
       uid: options.uid,
       gid: options.gid,
+      ...this.#links,
       changed: () => new ConfigFileChangedError(path),
       unencodable: (character) => new ConfigEncodingError({ path, encoding, settingName: undefined, character }),
     });

@@ -1,6 +1,8 @@
 // Walking a configuration file and what it includes, in the order the server reads them
 // (ParseConfigFile / ParseConfigFp / ParseConfigDirectory in guc-file.l).
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import { isSymlink, readFileNoFollow, type SymlinkOptions } from '../fs/regular-file.js';
+import { SymlinkedFileError } from '../fs/symlinked-file-error.js';
 import { decodeFileBytes } from '../fs/text-encoding.js';
 import type { ConfigEncoding } from './config-encoding.js';
 import { type ParsedLine, parseConfigLine, splitConfigLines } from './config-line.js';
@@ -17,7 +19,9 @@ export type ConfigFileErrorCode =
   | 'CONFIG_INCLUDE_RECURSION'
   | 'CONFIG_INCLUDE_EMPTY_NAME'
   | 'CONFIG_INCLUDE_STAT_FAILED'
-  | 'CONFIG_INCLUDE_READ_FAILED';
+  | 'CONFIG_INCLUDE_READ_FAILED'
+  /** Ours, not the server's: an included file or folder is a symbolic link, and `followSymlinks` is off. */
+  | 'CONFIG_INCLUDE_IS_SYMLINK';
 
 /** One row of what the server reads: an assignment, or an error (name and value null). */
 export interface ConfigFileEntry {
@@ -58,13 +62,23 @@ export interface ConfigReader {
   isDirectory(path: string): Promise<boolean | { code: string }>;
 }
 
-const failure = (error: unknown): { code: string } => ({ code: (error as NodeJS.ErrnoException).code ?? 'EIO' });
+/** The code a reader gives for a symbolic link it does not follow. */
+export const SYMLINK_CODE = 'FILE_IS_SYMLINK';
 
-export const nodeReader: ConfigReader = {
-  read: (path) => readFile(path).then(decodeFileBytes, failure),
-  list: (path) => readdir(path).catch(failure),
-  isDirectory: (path) => stat(path).then((s) => s.isDirectory(), failure),
-};
+const failure = (error: unknown): { code: string } => ({ code: error instanceof SymlinkedFileError ? SYMLINK_CODE : ((error as NodeJS.ErrnoException).code ?? 'EIO') });
+
+/**
+ * Reads the file system, without following a symbolic link (a file or an include_dir folder)
+ * unless `followSymlinks`: the folders a server's files are in may be writable by its OS user,
+ * who could point a link at a file only root can read.
+ */
+export function fileConfigReader(options: SymlinkOptions = {}): ConfigReader {
+  return {
+    read: (path) => readFileNoFollow(path, options).then(decodeFileBytes, failure),
+    list: async (path) => (!options.followSymlinks && (await isSymlink(path)) ? { code: SYMLINK_CODE } : readdir(path).catch(failure)),
+    isDirectory: (path) => stat(path).then((s) => s.isDirectory(), failure),
+  };
+}
 
 function isBlankName(name: string): boolean {
   return /^[ \t\r\n]*$/.test(name);
@@ -111,6 +125,12 @@ export class ConfigWalk {
       lines = top.lines;
     } else {
       const read = await this.reader.read(path);
+      if ('code' in read && read.code === SYMLINK_CODE) {
+        // The main file (or postgresql.auto.conf) is refused outright; an include is reported.
+        if (callingFile === null) throw new SymlinkedFileError(path);
+        this.error('CONFIG_INCLUDE_IS_SYMLINK', `configuration file "${path}" is a symbolic link, not followed`, callingFile, callingLine);
+        return false;
+      }
       if ('code' in read && read.code === 'EISDIR') {
         // The server opens a folder as a file, and its scanner then fails to read it.
         this.error('CONFIG_INCLUDE_READ_FAILED', 'input in flex scanner failed', path, 1);
@@ -175,6 +195,10 @@ export class ConfigWalk {
     }
     const folder = locateConfigFile(location, calling.file, this.major);
     const names = await this.reader.list(folder);
+    if (!Array.isArray(names) && names.code === SYMLINK_CODE) {
+      this.error('CONFIG_INCLUDE_IS_SYMLINK', `configuration directory "${folder}" is a symbolic link, not followed`, calling.file, calling.line);
+      return false;
+    }
     if (!Array.isArray(names)) {
       this.error('CONFIG_INCLUDE_DIR_NOT_FOUND', `could not open directory "${folder}"`, calling.file, calling.line);
       return false;

@@ -14,3 +14,6 @@ export * from './user-command.js';
 export * from './wait-for-server.js';
 export * from './watchdog.js';
 export * from './log-tail.js';
+export * from './linked-file-as-user.js';
+export * from './server-log-file.js';
+export * from './unsafe-log-file-error.js';

@@ -1,4 +1,5 @@
 import { open } from 'node:fs/promises';
+import { type FileIdentity, isSameFile, READ_NO_FOLLOW } from './server-log-file.js';
 
 /** Follows a growing log file from `offset`, handing each complete line to `onLine`. */
 export interface LogTail {
@@ -9,9 +10,11 @@ export interface LogTail {
 /**
  * Polls `path` every `interval` ms (the timer does not keep Node alive) and calls `onLine` for
  * each new line. The server keeps writing the file directly: following it never slows the server.
+ * A link at `path` is never followed, and with `identity` only that file is read: anything put in
+ * its place ends the tail.
  */
-export function tailLogFile(path: string, offset: number, onLine: (line: string) => void, options: { interval?: number } = {}): LogTail {
-  const { interval = 100 } = options;
+export function tailLogFile(path: string, offset: number, onLine: (line: string) => void, options: { interval?: number; identity?: FileIdentity } = {}): LogTail {
+  const { interval = 100, identity } = options;
   let position = offset;
   let partial = '';
   let reading: Promise<void> = Promise.resolve();
@@ -20,7 +23,8 @@ export function tailLogFile(path: string, offset: number, onLine: (line: string)
   const readMore = async (): Promise<void> => {
     let handle;
     try {
-      handle = await open(path, 'r');
+      handle = await open(path, READ_NO_FOLLOW);
+      if (identity !== undefined && !isSameFile(await handle.stat(), identity)) return;
       for (;;) {
         const buffer = Buffer.alloc(65_536);
         const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);

@@ -8,7 +8,11 @@ export type RunAsErrorCode =
   /** Not root, so the programs cannot run as another user. */
   | 'RUN_AS_NOT_PERMITTED'
   /** The user the server runs as cannot reach a path (a parent it cannot traverse, a program it cannot run). */
-  | 'PATH_NOT_ACCESSIBLE';
+  | 'PATH_NOT_ACCESSIBLE'
+  /** An existing folder the server's user would need is not theirs, and pg-cluster never gives one away. */
+  | 'PATH_NOT_OWNED'
+  /** A folder the server's user would need is a symbolic link, which pg-cluster never follows there. */
+  | 'PATH_IS_SYMLINK';
 
 /** Running a PostgreSQL program as another OS user is not possible as asked. Says what to do. */
 export class RunAsError extends PgClusterError {

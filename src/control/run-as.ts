@@ -1,5 +1,5 @@
 import { readFileSync, statSync, type Stats } from 'node:fs';
-import { chown, lchown, lstat, mkdir, readdir } from 'node:fs/promises';
+import { lchown, lstat, mkdir, readdir } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { RunAsError } from './run-as-error.js';
@@ -178,16 +178,50 @@ function hasPermission(stats: Stats, user: RunAsUser, bit: number): boolean {
 }
 
 /**
- * Creates `path` (and missing parents, with the default mode) when needed and, as root, gives
- * the folder itself to `user`. A no-op for ownership when `user` is null or this process is not root.
+ * Makes `path` a folder `user` can work in without giving away anything that exists. A missing
+ * folder is created (missing parents with the default mode, `path` itself with `mode`) and, as
+ * root, given to `user`. An existing one is never changed: as root it must be a real directory
+ * (not a symbolic link: PATH_IS_SYMLINK) that `user` owns, or, with `acceptWritable`, one `user`
+ * can already create files in (/tmp); otherwise PATH_NOT_OWNED, which says what to do. Not root
+ * (or `user` null): the folder is only created.
  */
-export async function ensureOwned(path: string, user: RunAsUser | null, options: { mode?: number } = {}): Promise<void> {
+export async function ensureOwned(path: string, user: RunAsUser | null, options: { mode?: number; acceptWritable?: boolean } = {}): Promise<void> {
   // Missing parents get the default mode (traversable); only `path` itself gets `mode`.
   await mkdir(dirname(path), { recursive: true });
-  await mkdir(path, options.mode !== undefined ? { mode: options.mode } : {}).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EEXIST') throw error;
-  });
-  if (user !== null && isRoot()) await chown(path, user.uid, user.gid);
+  const isCreated = await mkdir(path, options.mode !== undefined ? { mode: options.mode } : {}).then(
+    () => true,
+    (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+      return false;
+    },
+  );
+  if (user === null || !isRoot()) return;
+  // lchown: should the new folder be swapped for a link at once, the link is all that changes.
+  if (isCreated) {
+    await lchown(path, user.uid, user.gid);
+    return;
+  }
+  const stats = await lstat(path);
+  if (stats.isSymbolicLink()) {
+    throw new RunAsError('PATH_IS_SYMLINK', `${path} is a symbolic link; pg-cluster does not follow it to a folder for \`${user.user}\`. Pass the folder itself, or a path that does not exist yet.`, {
+      user: user.user,
+      path,
+    });
+  }
+  if (stats.isDirectory() && (stats.uid === user.uid || (options.acceptWritable === true && canCreateIn(path, user)))) return;
+  throw new RunAsError(
+    'PATH_NOT_OWNED',
+    stats.isDirectory()
+      ? `${path} exists and belongs to uid ${stats.uid}, not to \`${user.user}\` (uid ${user.uid}), who needs it; pg-cluster never gives away an existing folder. ` +
+          `Pass a path that does not exist yet (it is then created for \`${user.user}\`), or hand it over yourself: \`chown ${user.user}: ${path}\`.`
+      : `${path} exists and is not a directory`,
+    { user: user.user, path },
+  );
+}
+
+/** Gives a folder this process has just created itself (mkdtemp) to `user`, as root; a no-op otherwise. Never follows a link. */
+export async function handOverCreatedFolder(path: string, user: RunAsUser | null): Promise<void> {
+  if (user !== null && isRoot()) await lchown(path, user.uid, user.gid);
 }
 
 /** Gives `path` and everything under it to `user` (as root; a no-op otherwise). Symlinks are not followed. */

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, existsSync, fchownSync, fstatSync, openSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { execa, type StdoutStderrOption } from 'execa';
@@ -9,6 +9,7 @@ import { registerExitCleanup, sleepSync } from './exit-cleanup.js';
 import { isProcessAlive } from './process-state.js';
 import type { RunAsUser } from './run-as.js';
 import { lineSplitter, tailLogFile } from './log-tail.js';
+import { type FileIdentity, isSameFile, openServerLog, READ_NO_FOLLOW } from './server-log-file.js';
 import { userCommand } from './user-command.js';
 import { startWatchdog, type Watchdog } from './watchdog.js';
 import { expected } from '../errors.js';
@@ -23,7 +24,10 @@ export interface SpawnServerOptions {
   settings?: Readonly<Record<string, SettingValue>>;
   /** The OS user to run as (see resolveRunAs); null to run as ourselves. */
   user: RunAsUser | null;
-  /** A file path (appended to; the child writes to it directly) or a writable stream (we pipe). */
+  /**
+   * A file path (appended to; the child writes to it directly) or a writable stream (we pipe). The
+   * path is opened without following a link (see openServerLog: UnsafeLogFileError otherwise).
+   */
   logfile: string | Writable;
   /** Signal the server gets if the spawning thread dies (Linux, setpriv). Default SIGQUIT; null: none. */
   parentDeathSignal?: NodeJS.Signals | null;
@@ -79,6 +83,7 @@ export class ServerProcess {
   #exit: ServerExit | null = null;
   readonly #logPath: string | null;
   readonly #logOffset: number;
+  readonly #logIdentity: FileIdentity | null;
   #buffer = '';
   #holds = 0;
   #closed = false;
@@ -86,7 +91,7 @@ export class ServerProcess {
   private constructor(
     child: ChildProcess,
     command: { file: string; args: string[]; hasParentDeathSignal: boolean },
-    log: { path: string | null; offset: number },
+    log: { path: string | null; offset: number; identity: FileIdentity | null },
     deathSignal: NodeJS.Signals | null,
   ) {
     this.child = child;
@@ -96,6 +101,7 @@ export class ServerProcess {
     this.hasParentDeathSignal = command.hasParentDeathSignal;
     this.#logPath = log.path;
     this.#logOffset = log.offset;
+    this.#logIdentity = log.identity;
     const unregister = registerExitCleanup(() => stopSync(this.pid), { phase: 'processes' });
     this.watchdog = deathSignal !== null && !command.hasParentDeathSignal ? startWatchdog(this.pid, deathSignal) : null;
     child.once('close', () => {
@@ -123,14 +129,12 @@ export class ServerProcess {
     let fd: number | null = null;
     let logPath: string | null = null;
     let offset = 0;
+    let identity: FileIdentity | null = null;
     if (typeof logfile === 'string') {
       logPath = logfile;
-      const isNew = !existsSync(logfile);
-      fd = openSync(logfile, 'a', 0o600);
-      offset = fstatSync(fd).size;
       // A log file we create for a server that runs as another user is that user's (as its data
       // directory is), so they can read it and tools they run (pg_ctl -l) can append to it.
-      if (isNew && user !== null && process.getuid?.() === 0) fchownSync(fd, user.uid, user.gid);
+      ({ fd, offset, identity } = openServerLog(logfile, user));
     }
     // A descriptor number goes to spawn as it is: the server writes to the file itself, with no
     // pipe through Node (execa's types list only 0-9, hence the cast). Without a file: pipes.
@@ -192,9 +196,9 @@ export class ServerProcess {
         cause: failure,
       });
     }
-    const server = new ServerProcess(child, command, { path: logPath, offset }, parentDeathSignal);
+    const server = new ServerProcess(child, command, { path: logPath, offset, identity }, parentDeathSignal);
     if (onOutputLine !== undefined && logPath !== null) {
-      const tail = tailLogFile(logPath, offset, onOutputLine);
+      const tail = tailLogFile(logPath, offset, onOutputLine, identity === null ? {} : { identity });
       void server.exited.then(() => tail.stop());
     }
     if (typeof logfile !== 'string') {
@@ -245,7 +249,11 @@ export class ServerProcess {
     return this.#logPath;
   }
 
-  /** The end of what the server wrote since this start (from the log file, or the pipe). */
+  /**
+   * The end of what the server wrote since this start (from the log file, or the pipe). The log is
+   * read only while it is the file the server was given: a link or another file put in its place
+   * (by the server's OS user, say) gives ''.
+   */
   async outputTail(bytes = TAIL_BYTES): Promise<string> {
     if (this.#logPath === null) {
       // Piped output may still be in flight when the exit event comes: wait (briefly) for the
@@ -259,8 +267,10 @@ export class ServerProcess {
     }
     let handle;
     try {
-      handle = await open(this.#logPath, 'r');
-      const size = (await handle.stat()).size;
+      handle = await open(this.#logPath, READ_NO_FOLLOW);
+      const stats = await handle.stat();
+      if (this.#logIdentity !== null && !isSameFile(stats, this.#logIdentity)) return '';
+      const size = stats.size;
       const from = Math.max(this.#logOffset, size - bytes);
       const buffer = Buffer.alloc(Math.max(0, size - from));
       await handle.read(buffer, 0, buffer.length, from);

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { chown, open, rename, rm, stat } from 'node:fs/promises';
+import { chown, lstat, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { SymlinkedFileError } from './symlinked-file-error.js';
 
 export interface AtomicWriteOptions {
   /** Mode for a new file (an existing file keeps its own). Default 0o600. */
@@ -14,7 +15,8 @@ export interface AtomicWriteOptions {
 /**
  * Writes `data` to `path` so that readers see either the old or the new content, never a mix:
  * a temporary file in the same folder, fsync, rename over the target, fsync of the folder.
- * An existing file's mode and owner are carried over to the new one.
+ * An existing file's mode and owner are carried over to the new one. A symbolic link at `path` is
+ * refused (SymlinkedFileError): its target's mode and owner are not copied, nor is the link replaced.
  */
 export async function writeFileAtomic(
   path: string,
@@ -25,10 +27,11 @@ export async function writeFileAtomic(
   let mode = options.mode ?? 0o600;
   let uid = options.uid;
   let gid = options.gid;
-  const existing = await stat(path).catch((error: NodeJS.ErrnoException) => {
+  const existing = await lstat(path).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
     throw error;
   });
+  if (existing?.isSymbolicLink()) throw new SymlinkedFileError(path);
   if (existing) {
     mode = existing.mode & 0o7777;
     uid = existing.uid;

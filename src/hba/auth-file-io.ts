@@ -2,9 +2,9 @@
 // owner and mode), and refuse to overwrite a file that changed on disk in between, or that exists
 // and was never read (as ConfigFile.save does). A file that is not valid UTF-8 is read and written
 // as Latin-1, so that its bytes survive unchanged.
-import { readFile } from 'node:fs/promises';
 import { digestOf, type FileSnapshot } from '../fs/file-snapshot.js';
 import { writeTextFileGuarded } from '../fs/guarded-write.js';
+import { readFileNoFollow, type SymlinkOptions } from '../fs/regular-file.js';
 import { decodeFileBytes, firstUnencodable, type TextFileEncoding } from '../fs/text-encoding.js';
 import { expected } from '../errors.js';
 import { AuthFileChangedError } from './auth-file-changed-error.js';
@@ -16,6 +16,8 @@ export type AuthFileEncoding = TextFileEncoding;
 export interface AuthFileState {
   snapshot: FileSnapshot;
   encoding: AuthFileEncoding;
+  /** How `load` was told to treat a symbolic link; `save` does the same. */
+  links?: SymlinkOptions;
 }
 
 /** The options of `save()`, named as ConfigFile.save's. */
@@ -28,10 +30,11 @@ export interface AuthSaveOptions {
   gid?: number;
 }
 
-export async function readAuthFile(path: string): Promise<{ text: string } & AuthFileState> {
+/** Reads `path`; a symbolic link is refused (SymlinkedFileError) unless `links.followSymlinks`. */
+export async function readAuthFile(path: string, links: SymlinkOptions = {}): Promise<{ text: string } & AuthFileState> {
   if (typeof path !== 'string' || path === '') throw expected('path', 'a file path', path);
-  const bytes = await readFile(path);
-  return { ...decodeFileBytes(bytes), snapshot: { path, digest: digestOf(bytes) } };
+  const bytes = await readFileNoFollow(path, links);
+  return { ...decodeFileBytes(bytes), snapshot: { path, digest: digestOf(bytes) }, links };
 }
 
 /** Checks the options of `save()`. */
@@ -60,7 +63,7 @@ export function unencodableError(text: string, encoding: AuthFileEncoding, path:
 export async function writeAuthFile(
   path: string,
   text: string,
-  { encoding, snapshot, options }: { encoding: AuthFileEncoding; snapshot: FileSnapshot | undefined; options: AuthSaveOptions },
+  { encoding, snapshot, options, links = {} }: { encoding: AuthFileEncoding; snapshot: FileSnapshot | undefined; options: AuthSaveOptions; links?: SymlinkOptions },
 ): Promise<FileSnapshot> {
   return writeTextFileGuarded(path, text, {
     encoding,
@@ -69,6 +72,7 @@ export async function writeAuthFile(
     mode: options.mode,
     uid: options.uid,
     gid: options.gid,
+    ...links,
     changed: () => new AuthFileChangedError(path),
     unencodable: (character) => new AuthFileEncodingError({ path, encoding, character }),
   });

@@ -3,11 +3,16 @@
 import { resolve } from 'node:path';
 import { expected } from '../errors.js';
 import { readAuthFile } from './auth-file-io.js';
-import { AuthFileWalk, nodeAuthFileReader, type WalkedLine } from './auth-file-walk.js';
+import type { SymlinkOptions } from '../fs/regular-file.js';
+import { AuthFileWalk, fileAuthFileReader, type WalkedLine } from './auth-file-walk.js';
 import { LATEST_MAJOR } from './auth-lexer.js';
 import type { HbaDiagnostic } from './hba-rule.js';
 
-export interface ReadAuthFileSetOptions {
+/**
+ * Without `followSymlinks`, a main file that is a symbolic link is refused with SymlinkedFileError,
+ * and an `@file`, included file or folder that is one is an `AUTH_FILE_IS_SYMLINK` diagnostic.
+ */
+export interface ReadAuthFileSetOptions extends SymlinkOptions {
   /** The server's major version (default 18): includes are followed from 16 on, and messages differ. */
   major?: number;
   /**
@@ -30,9 +35,10 @@ export interface AuthSetDiagnostic extends HbaDiagnostic {
  */
 export async function walkAuthFileSet(path: string, options: ReadAuthFileSetOptions): Promise<{ major: number; files: string[]; lines: WalkedLine[] }> {
   const { major, expandFiles } = checkSetOptions(path, options);
-  const walk = new AuthFileWalk(nodeAuthFileReader, { major, expandFiles });
+  const links = { followSymlinks: options.followSymlinks, linkAccess: options.linkAccess };
+  const walk = new AuthFileWalk(fileAuthFileReader(links), { major, expandFiles });
   const main = resolve(path);
-  const { text } = await readAuthFile(main);
+  const { text } = await readAuthFile(main, links);
   const lines = await walk.main(main, text);
   return { major, files: walk.files, lines };
 }

@@ -4,8 +4,10 @@
 // `include_if_exists` and `include_dir` lines replaced by the lines of the files they name
 // (tokenize_include_file). What this yields is tokenized lines; HbaFileSet and IdentFileSet say
 // what each one means.
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { columnAt } from './auth-document.js';
+import { isSymlink, readFileNoFollow, type SymlinkOptions } from '../fs/regular-file.js';
+import { SymlinkedFileError } from '../fs/symlinked-file-error.js';
 import { decodeFileBytes } from '../fs/text-encoding.js';
 import { type AuthField, type AuthToken, joinLogicalLines, lexContent, type LexedLine, logicalContent, splitPhysicalLines } from './auth-lexer.js';
 import { joinAuthPath, locateAuthFile } from './auth-paths.js';
@@ -45,13 +47,23 @@ export interface AuthFileReader {
   isDirectory(path: string): Promise<boolean | { code: string }>;
 }
 
-const failure = (error: unknown): { code: string } => ({ code: (error as NodeJS.ErrnoException).code ?? 'EIO' });
+/** The code a reader gives for a symbolic link it does not follow. */
+const SYMLINK_CODE = 'FILE_IS_SYMLINK';
 
-export const nodeAuthFileReader: AuthFileReader = {
-  read: (path) => readFile(path).then((bytes) => decodeFileBytes(bytes).text, failure),
-  list: (path) => readdir(path).catch(failure),
-  isDirectory: (path) => stat(path).then((s) => s.isDirectory(), failure),
-};
+const failure = (error: unknown): { code: string } => ({ code: error instanceof SymlinkedFileError ? SYMLINK_CODE : ((error as NodeJS.ErrnoException).code ?? 'EIO') });
+
+/**
+ * Reads the file system, without following a symbolic link (an `@file`, an included file or an
+ * include_dir folder) unless `followSymlinks`: the folders these files are in may be writable by
+ * the server's OS user, who could point a link at a file only root can read.
+ */
+export function fileAuthFileReader(options: SymlinkOptions = {}): AuthFileReader {
+  return {
+    read: (path) => readFileNoFollow(path, options).then((bytes) => decodeFileBytes(bytes).text, failure),
+    list: async (path) => (!options.followSymlinks && (await isSymlink(path)) ? { code: SYMLINK_CODE } : readdir(path).catch(failure)),
+    isDirectory: (path) => stat(path).then((s) => s.isDirectory(), failure),
+  };
+}
 
 /** strerror's text (glibc) for the errors opening a file can give. */
 const STRERROR: Record<string, string> = {
@@ -159,6 +171,9 @@ export class AuthFileWalk {
     // GetConfFilesInDir: the folder's `*.conf` files, not hidden, not folders, in byte order.
     const folder = locateAuthFile(location, callingFile);
     const names = await this.reader.list(folder);
+    if (!Array.isArray(names) && names.code === SYMLINK_CODE) {
+      return { lines: [], error: { message: `could not open directory "${folder}": it is a symbolic link, not followed`, code: 'AUTH_FILE_IS_SYMLINK' } };
+    }
     if (!Array.isArray(names)) return { lines: [], error: { message: `could not open directory "${folder}"`, code: 'AUTH_DIRECTORY_UNREADABLE' } };
     const files: string[] = [];
     for (const name of names) {
@@ -204,6 +219,9 @@ export class AuthFileWalk {
       return { message: `@file recursion: "${path}" lists itself, and PostgreSQL ${major} cannot read the file`, code: 'AUTH_FILE_RECURSION' };
     }
     const text = await this.reader.read(path);
+    if (typeof text !== 'string' && text.code === SYMLINK_CODE) {
+      return { message: `could not open file "${path}": it is a symbolic link, not followed`, code: 'AUTH_FILE_IS_SYMLINK', errno: SYMLINK_CODE };
+    }
     if (typeof text !== 'string' && text.code === 'EISDIR' && major <= 13) {
       // The server opens a folder as a file; up to 13 it reports the failed read.
       return { message: `could not read file "${path}": Is a directory`, code: 'AUTH_FILE_UNREADABLE', errno: 'EISDIR' };

@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { expected } from '../errors.js';
 import type { FileSnapshot } from '../fs/file-snapshot.js';
+import { checkSymlinkOptions, type SymlinkOptions } from '../fs/regular-file.js';
 import { AuthDocument, type Entry } from './auth-document.js';
 import {
   type AuthFileEncoding, type AuthFileState, type AuthSaveOptions, checkSaveOptions, readAuthFile, unencodableError, writeAuthFile,
@@ -38,6 +39,8 @@ export abstract class AuthFile<T, Input extends { raw?: string }, Read extends I
   protected readonly doc: AuthDocument<T>;
   /** What each file this document was read from or written to held then, by absolute path. */
   readonly #snapshots = new Map<string, FileSnapshot>();
+  /** How `load` was told to treat a symbolic link; `save` does the same. */
+  readonly #links: SymlinkOptions;
 
   protected constructor(
     text: string,
@@ -51,6 +54,7 @@ export abstract class AuthFile<T, Input extends { raw?: string }, Read extends I
     this.major = options.major ?? LATEST_MAJOR;
     this.encoding = fileState?.encoding ?? 'utf8';
     if (fileState) this.#snapshots.set(resolve(fileState.snapshot.path), fileState.snapshot);
+    this.#links = fileState?.links ?? {};
     const major = this.major;
     this.doc = new AuthDocument<T>(text, major, (lexed) => {
       const record = read(lexed, major);
@@ -67,10 +71,13 @@ export abstract class AuthFile<T, Input extends { raw?: string }, Read extends I
     });
   }
 
-  /** Reads a file, remembering what it held so that `save()` can refuse to overwrite someone else's edit. */
-  protected static async readFile(path: string): Promise<{ text: string; fileState: AuthFileState }> {
-    const { text, snapshot, encoding } = await readAuthFile(path);
-    return { text, fileState: { snapshot, encoding } };
+  /**
+   * Reads a file, remembering what it held so that `save()` can refuse to overwrite someone else's
+   * edit. A symbolic link is refused (SymlinkedFileError) unless `followSymlinks`.
+   */
+  protected static async readFile(path: string, links: SymlinkOptions = {}): Promise<{ text: string; fileState: AuthFileState }> {
+    const { text, snapshot, encoding } = await readAuthFile(path, checkSymlinkOptions(links));
+    return { text, fileState: { snapshot, encoding, links } };
   }
 
   /**
@@ -88,7 +95,7 @@ export abstract class AuthFile<T, Input extends { raw?: string }, Read extends I
     const options = checkSaveOptions(isOptions ? pathOrOptions : maybeOptions);
     if (typeof path !== 'string' || path === '') throw expected('path', 'a file path (use load, or parse with { path })', path);
     const key = resolve(path);
-    const snapshot = await writeAuthFile(path, this.toString(), { encoding: this.encoding, snapshot: this.#snapshots.get(key), options });
+    const snapshot = await writeAuthFile(path, this.toString(), { encoding: this.encoding, snapshot: this.#snapshots.get(key), options, links: this.#links });
     this.#snapshots.set(key, snapshot);
   }
 

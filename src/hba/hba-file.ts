@@ -1,4 +1,5 @@
 import { expected } from '../errors.js';
+import type { SymlinkOptions } from '../fs/regular-file.js';
 import type { AuthFileState } from './auth-file-io.js';
 import { AuthFile } from './auth-file.js';
 import { LATEST_MAJOR } from './auth-lexer.js';
@@ -57,10 +58,15 @@ export class HbaFile extends AuthFile<HbaRule, HbaRuleInput, HbaFileRule> implem
     return new HbaFile(text, options);
   }
 
-  /** Reads a file, remembering what it held so that `save()` can refuse to overwrite someone else's edit. */
-  static async load(path: string, options: Omit<HbaParseOptions, 'path'> = {}): Promise<HbaFile> {
-    const { text, fileState } = await AuthFile.readFile(path);
-    return new HbaFile(text, { ...options, path }, fileState);
+  /**
+   * Reads a file, remembering what it held so that `save()` can refuse to overwrite someone else's
+   * edit. A symbolic link is refused with SymlinkedFileError (`FILE_IS_SYMLINK`) unless
+   * `followSymlinks: true` (`linkAccess`: how its target is read and written; default this process).
+   */
+  static async load(path: string, options: Omit<HbaParseOptions, 'path'> & SymlinkOptions = {}): Promise<HbaFile> {
+    const { followSymlinks, linkAccess, ...parse } = options;
+    const { text, fileState } = await AuthFile.readFile(path, { followSymlinks, linkAccess });
+    return new HbaFile(text, { ...parse, path }, fileState);
   }
 
   /** The rule at `index` (negative counts from the end), or undefined. A copy: edit with `set`. */

@@ -69,7 +69,9 @@ export interface HbaInclude {
  * `readIdentFileSet`), a file the line names that cannot be read: an `@file` or included file
  * (`AUTH_FILE_UNREADABLE`), an `include_dir` folder (`AUTH_DIRECTORY_UNREADABLE`), nesting deeper
  * than the server's limit of 10 (`AUTH_FILE_DEPTH_EXCEEDED`, 16+), an `@file` that lists itself
- * (`AUTH_FILE_RECURSION`, before 16, where the server has no limit and fails the whole read).
+ * (`AUTH_FILE_RECURSION`, before 16, where the server has no limit and fails the whole read), and,
+ * ours rather than the server's, an `@file`, included file or `include_dir` folder that is a
+ * symbolic link, not followed without `followSymlinks` (`AUTH_FILE_IS_SYMLINK`).
  */
 export type HbaDiagnosticCode =
   | 'HBA_INVALID_LINE'
@@ -79,7 +81,8 @@ export type HbaDiagnosticCode =
   | 'AUTH_FILE_UNREADABLE'
   | 'AUTH_DIRECTORY_UNREADABLE'
   | 'AUTH_FILE_DEPTH_EXCEEDED'
-  | 'AUTH_FILE_RECURSION';
+  | 'AUTH_FILE_RECURSION'
+  | 'AUTH_FILE_IS_SYMLINK';
 
 /** Something the parser could not read as the server would accept it. Parsing never throws. */
 export interface HbaDiagnostic {

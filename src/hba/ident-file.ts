@@ -1,4 +1,5 @@
 import { expected } from '../errors.js';
+import type { SymlinkOptions } from '../fs/regular-file.js';
 import type { AuthFileState } from './auth-file-io.js';
 import { AuthFile } from './auth-file.js';
 import { isCommentLine, lexContent } from './auth-lexer.js';
@@ -52,9 +53,11 @@ export class IdentFile extends AuthFile<IdentMapping, IdentMappingInput, IdentFi
     return new IdentFile(text, options);
   }
 
-  static async load(path: string, options: Omit<IdentParseOptions, 'path'> = {}): Promise<IdentFile> {
-    const { text, fileState } = await AuthFile.readFile(path);
-    return new IdentFile(text, { ...options, path }, fileState);
+  /** Reads a file as HbaFile.load does (a symbolic link only with `followSymlinks: true`). */
+  static async load(path: string, options: Omit<IdentParseOptions, 'path'> & SymlinkOptions = {}): Promise<IdentFile> {
+    const { followSymlinks, linkAccess, ...parse } = options;
+    const { text, fileState } = await AuthFile.readFile(path, { followSymlinks, linkAccess });
+    return new IdentFile(text, { ...parse, path }, fileState);
   }
 
   at(index: number): IdentFileMapping | undefined {

@@ -3,7 +3,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { Cluster, ClusterStartupError } from '../cluster/index.js';
-import { ensureOwned, registerExitCleanup, resolveRunAs, type SettingValue } from '../control/index.js';
+import { handOverCreatedFolder, registerExitCleanup, resolveRunAs, type SettingValue } from '../control/index.js';
 import { defaultInstallation, type Installation } from '../installation/index.js';
 import { expected } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
@@ -143,7 +143,7 @@ async function createOne(options: TemporaryClusterOptions): Promise<TemporaryClu
   let cluster: TemporaryCluster | null = null;
   try {
     await writeOwnerMarker(directory);
-    await ensureOwned(directory, user, { mode: 0o700 });
+    await handOverCreatedFolder(directory, user);
     await chmod(directory, 0o700);
     const dataDirectory = join(directory, 'data');
     const runAsOption = options.runAs !== undefined ? { runAs: options.runAs } : {};

@@ -52,12 +52,15 @@ export function workspace(installation: ClusterInstallation = systemInstallation
   const root = makeTempDir();
   const dataDirectory = join(root, 'data');
   const cluster = new Cluster(installation, dataDirectory, options);
+  // A socket folder that does not exist yet: the Cluster creates it for the server's user (it
+  // never hands over an existing one).
+  const socketDir = join(root, 'sock');
   return {
     root,
     dataDirectory,
-    socketDir: root,
+    socketDir,
     cluster,
-    settings: privateSettings(root),
+    settings: privateSettings(socketDir),
     async cleanup() {
       await cluster.stop({ mode: 'immediate', timeout: 5_000 }).catch(() => undefined);
       rmSync(root, { recursive: true, force: true });

@@ -8,7 +8,7 @@ const cluster = new Cluster(await defaultInstallation(), join(root, 'data'));
 await cluster.init({ user: 'postgres', authLocal: 'trust', locale: 'C' });
 
 // postgresql.conf, edited in place: only the lines concerned change; values read back as strings.
-await cluster.settings.update({ listen_addresses: '', unix_socket_directories: root, work_mem: '8MB' });
+await cluster.settings.update({ listen_addresses: '', unix_socket_directories: join(root, 'sock'), work_mem: '8MB' });
 console.log(await cluster.settings.getset(['work_mem', 'max_connections']));
 
 // pg_hba.conf through the lossless editor; the file keeps its owner and mode.

@@ -8,7 +8,7 @@ let pid = 0;
 {
   await using cluster = new Cluster(await defaultInstallation(), join(root, 'data'));
   await cluster.init({ user: 'postgres', authLocal: 'trust', locale: 'C', noSync: true });
-  pid = (await cluster.start({ settings: { listen_addresses: '', unix_socket_directories: root } })).pid;
+  pid = (await cluster.start({ settings: { listen_addresses: '', unix_socket_directories: join(root, 'sock') } })).pid;
 } // leaving the block stops the server this object started (fast shutdown)
 console.log(isProcessAlive(pid));
 await rm(root, { recursive: true });

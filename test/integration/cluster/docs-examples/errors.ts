@@ -8,7 +8,7 @@ const cluster = new Cluster(await defaultInstallation(), join(root, 'data'));
 await cluster.init({ user: 'postgres', authLocal: 'trust', locale: 'C', noSync: true });
 
 try {
-  await cluster.start({ settings: { listen_addresses: '', unix_socket_directories: root, shared_buffers: 'plenty' } });
+  await cluster.start({ settings: { listen_addresses: '', unix_socket_directories: join(root, 'sock'), shared_buffers: 'plenty' } });
 } catch (error) {
   if (!(error instanceof ClusterStartupError)) throw error;
   // Branch on `code`; the server's last words are in `logTail`, the full log in `logfile`.

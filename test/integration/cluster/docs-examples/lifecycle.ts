@@ -10,11 +10,11 @@ await chmod(root, 0o755); // as root, the server runs as `postgres`, which must 
 const cluster = new Cluster(installation, join(root, 'data'));
 await cluster.init({ user: 'postgres', authLocal: 'trust', encoding: 'UTF8', locale: 'C' });
 
-// Private: a Unix socket in `root`, no TCP. Resolves once the server accepts connections.
-const { pid } = await cluster.start({ settings: { listen_addresses: '', unix_socket_directories: root } });
+// Private: a Unix socket in `root/sock` (created for the server's user), no TCP. Resolves once the server accepts connections.
+const { pid } = await cluster.start({ settings: { listen_addresses: '', unix_socket_directories: join(root, 'sock') } });
 console.log(await cluster.running(), await cluster.readyForConnections(), pid === (await cluster.pid()));
 
-const client = new pg.Client(await cluster.connectionOptions()); // { host: root, port: 5432, user: 'postgres', … }
+const client = new pg.Client(await cluster.connectionOptions()); // { host: `${root}/sock`, port: 5432, user: 'postgres', … }
 await client.connect();
 console.log((await client.query('select 1 + 1 as two')).rows);
 await client.end();

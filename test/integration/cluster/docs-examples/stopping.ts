@@ -7,7 +7,7 @@ const root = await mkdtemp('/tmp/pgct-example-');
 await chmod(root, 0o755);
 const cluster = new Cluster(await defaultInstallation(), join(root, 'data'));
 await cluster.init({ user: 'postgres', authLocal: 'trust', locale: 'C', noSync: true });
-const settings = { listen_addresses: '', unix_socket_directories: root };
+const settings = { listen_addresses: '', unix_socket_directories: join(root, 'sock') };
 await cluster.start({ settings });
 
 // A client that never leaves: a smart stop would wait forever, so after `timeout` it escalates.
