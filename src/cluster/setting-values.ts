@@ -108,6 +108,16 @@ function probeOnce(cacheKey: object, postgres: string, description: SettingDescr
   return probe;
 }
 
+/**
+ * What a setting accepts: its type and bounds from `--describe-config`, its base unit or enum
+ * values from the server's answer to a value it refuses (asked once per `cacheKey`, the
+ * installation object, and setting; a failed question gives no unit and no values).
+ */
+export async function allowedSettingValues(postgres: string, description: SettingDescription, cacheKey: object): Promise<AllowedSettingValues> {
+  const probe = description.type === 'BOOLEAN' || description.type === 'STRING' ? null : await probeOnce(cacheKey, postgres, description).catch(() => null);
+  return allowedOf(description, probe);
+}
+
 function allowedOf(description: SettingDescription, probe: SettingProbe | null): AllowedSettingValues {
   switch (description.type) {
     case 'BOOLEAN':
@@ -153,8 +163,7 @@ export async function invalidSettingValues(
     if (description === undefined || description.type === 'STRING') continue;
     // A plain number within the bounds and a boolean need no probe.
     if (description.type !== 'ENUM' && checkAllowedValue(value, allowedOf(description, null)) === null) continue;
-    const probe = description.type === 'BOOLEAN' ? null : await probeOnce(cacheKey, postgres, description).catch(() => null);
-    const allowed = allowedOf(description, probe);
+    const allowed = await allowedSettingValues(postgres, description, cacheKey);
     if (checkAllowedValue(value, allowed) === null) continue;
     const refusal = await askServerAboutValue(postgres, description.name, value);
     if (refusal === null) continue;
