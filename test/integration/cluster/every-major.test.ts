@@ -116,7 +116,7 @@ describe.each(majors)('PostgreSQL $major', ({ major, bindir }) => {
           name: 'maintenance_work_mem',
           value: 'lots',
           reason: 'invalid value for parameter "maintenance_work_mem": "lots"',
-          allowed: { type: 'integer', min: 1024, max: 2147483647, unit: 'kB' },
+          allowed: expect.objectContaining({ type: 'integer', unit: 'kB' }),
         },
       ],
     });
