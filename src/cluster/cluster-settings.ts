@@ -4,6 +4,7 @@ import {
   foldSettingName,
   readConfigFileSet,
   SettingInAutoConfError,
+  InvalidSettingValueError,
   type ConfigFileSet,
   type ConfigValue,
   type SetOptions,
@@ -13,6 +14,7 @@ import { expected } from '../errors.js';
 import type { SymlinkOptions } from '../fs/regular-file.js';
 import { missingFileError } from './cluster-not-initialized-error.js';
 import { settingNamesArgument } from './setting-names.js';
+import type { InvalidSettingValue } from './setting-values.js';
 import { UnknownSettingError } from './unknown-setting-error.js';
 
 /** What postgresql.auto.conf has to do with an edit of postgresql.conf. */
@@ -35,14 +37,27 @@ interface UnknownNameOptions {
   allowUnknown?: boolean;
 }
 
-/** `set`: the editor's `inMainFile`, `ignoreAutoConf` and `allowUnknown`. */
-export interface SettingsSetOptions extends SetOptions, AutoConfOptions, UnknownNameOptions {}
+/** Whether a value the server refuses may be written. */
+interface InvalidValueOptions {
+  /**
+   * Write a value the cluster's server refuses (`shared_buffers = 'plenty'`, out of range, not
+   * one of an enum's values; checked against the server, see `Cluster.invalidSettings()`).
+   * Without it such an edit is refused with InvalidSettingValueError and nothing is written.
+   */
+  allowInvalid?: boolean;
+}
 
-/** `update` and `delete`: the editor's `inMainFile` and `remove`, `ignoreAutoConf` and (update) `allowUnknown`. */
-export interface SettingsUnsetOptions extends UnsetOptions, AutoConfOptions, UnknownNameOptions {}
+/** `set`: the editor's `inMainFile`, `ignoreAutoConf`, `allowUnknown` and `allowInvalid`. */
+export interface SettingsSetOptions extends SetOptions, AutoConfOptions, UnknownNameOptions, InvalidValueOptions {}
+
+/** `update` and `delete`: the editor's `inMainFile` and `remove`, `ignoreAutoConf` and (update) `allowUnknown` and `allowInvalid`. */
+export interface SettingsUnsetOptions extends UnsetOptions, AutoConfOptions, UnknownNameOptions, InvalidValueOptions {}
 
 /** How ClusterSettings asks which names the server does not know (the Cluster supplies it). */
 export type UnknownNamesCheck = (names: readonly string[]) => Promise<Array<{ name: string; suggestion: string | null }>>;
+
+/** How ClusterSettings asks which values the server refuses (`[name, value as written]`; the Cluster supplies it). */
+export type InvalidValuesCheck = (entries: ReadonlyArray<readonly [string, string]>) => Promise<InvalidSettingValue[]>;
 
 /**
  * A cluster's `postgresql.conf` as py-postgresql's `Cluster.settings` mapping: every call reads
@@ -65,18 +80,22 @@ export class ClusterSettings {
   readonly major: number | undefined;
 
   readonly #unknownNames: UnknownNamesCheck | undefined;
+  readonly #invalidValues: InvalidValuesCheck | undefined;
   readonly #dataDirectory: string;
   readonly #links: SymlinkOptions;
 
   /**
    * @param unknownNames how to tell names the server does not know; without it none are checked.
+   * @param invalidValues how to tell values the server refuses; without it none are checked.
    * @param links whether a symbolic link (postgresql.conf, an include, postgresql.auto.conf) is
    *   followed, and how; by default none is (SymlinkedFileError, `CONFIG_INCLUDE_IS_SYMLINK`).
    */
-  constructor(dataDirectory: string, major?: number, unknownNames?: UnknownNamesCheck, links: SymlinkOptions = {}) {
+  constructor(dataDirectory: string, major?: number, unknownNames?: UnknownNamesCheck, invalidValues?: InvalidValuesCheck, links: SymlinkOptions = {}) {
     if (major !== undefined && !(Number.isInteger(major) && major > 0)) throw expected('major', 'a positive integer', major);
     if (unknownNames !== undefined && typeof unknownNames !== 'function') throw expected('unknownNames', 'a function', unknownNames);
+    if (invalidValues !== undefined && typeof invalidValues !== 'function') throw expected('invalidValues', 'a function', invalidValues);
     this.#unknownNames = unknownNames;
+    this.#invalidValues = invalidValues;
     this.#dataDirectory = dataDirectory;
     this.#links = { followSymlinks: links.followSymlinks, linkAccess: links.linkAccess };
     this.path = join(dataDirectory, 'postgresql.conf');
@@ -110,6 +129,7 @@ export class ClusterSettings {
     file.set(name, value, options);
     await this.#refuseAutoConf([name], options);
     await this.#refuseUnknown([name], options);
+    await this.#refuseInvalid(file, [name], options);
     await file.save();
   }
 
@@ -123,12 +143,11 @@ export class ClusterSettings {
     const file = await this.load();
     file.update({ ...settings }, options);
     await this.#refuseAutoConf(Object.keys(settings), options);
-    await this.#refuseUnknown(
-      Object.entries(settings)
-        .filter(([, value]) => value !== null && value !== undefined)
-        .map(([name]) => name),
-      options,
-    );
+    const written = Object.entries(settings)
+      .filter(([, value]) => value !== null && value !== undefined)
+      .map(([name]) => name);
+    await this.#refuseUnknown(written, options);
+    await this.#refuseInvalid(file, written, options);
     await file.save();
   }
 
@@ -192,6 +211,20 @@ export class ClusterSettings {
     if (first !== undefined) throw new UnknownSettingError(first.name, first.suggestion, this.#dataDirectory);
   }
 
+  /** Throws InvalidSettingValueError for the first of `names` whose value (as `file` now holds it) the server refuses. */
+  async #refuseInvalid(file: ConfigFile, names: string[], { allowInvalid }: InvalidValueOptions): Promise<void> {
+    if (allowInvalid || this.#invalidValues === undefined || names.length === 0) return;
+    // The value the server will read: what the edit wrote (a number or boolean made text, quotes resolved).
+    const entries = names.map((name) => [name, file.get(name) ?? ''] as const);
+    const [first] = await this.#invalidValues(entries);
+    if (first !== undefined) {
+      throw new InvalidSettingValueError(first.name, first.value, first.reason, {
+        allowed: first.allowed,
+        hint: 'Nothing was written; pass `allowInvalid: true` to write it anyway',
+      });
+    }
+  }
+
   /** The file a path-valued setting names (`hba_file`, `ident_file`), resolved against the data directory. */
   async pathSetting(name: string, fallback: string, dataDirectory: string): Promise<string> {
     const value = (await this.effective()).settings.get(name.toLowerCase())?.value;
@@ -202,7 +235,8 @@ export class ClusterSettings {
 
 function checkOptions(options: unknown): void {
   if (options === null || typeof options !== 'object') throw expected('options', 'an object', options);
-  const { ignoreAutoConf, allowUnknown } = options as AutoConfOptions & UnknownNameOptions;
+  const { ignoreAutoConf, allowUnknown, allowInvalid } = options as AutoConfOptions & UnknownNameOptions & InvalidValueOptions;
   if (ignoreAutoConf !== undefined && typeof ignoreAutoConf !== 'boolean') throw expected('ignoreAutoConf', 'a boolean', ignoreAutoConf);
   if (allowUnknown !== undefined && typeof allowUnknown !== 'boolean') throw expected('allowUnknown', 'a boolean', allowUnknown);
+  if (allowInvalid !== undefined && typeof allowInvalid !== 'boolean') throw expected('allowInvalid', 'a boolean', allowInvalid);
 }

@@ -32,12 +32,14 @@ import {
   type SettingValue,
   UnsafeLogFileError,
 } from '../control/index.js';
+import { formatBoolean, type AllowedSettingValues, type ConfigValue } from '../config/index.js';
 import { expected } from '../errors.js';
 import { ownLinkAccess, type LinkedFileAccess, type SymlinkOptions } from '../fs/regular-file.js';
 import { HbaFile, IdentFile } from '../hba/index.js';
 import { describeSettings, Installation, reachableInstallation } from '../installation/index.js';
 import { ClusterSettings } from './cluster-settings.js';
 import { settingNamesArgument, unknownSettingNames, type DescribeSettings } from './setting-names.js';
+import { invalidSettingValues, type InvalidSettingValue } from './setting-values.js';
 import { ClusterInitializationError } from './cluster-initialization-error.js';
 import { ClusterNotInitializedError } from './cluster-not-initialized-error.js';
 import type { ClusterEvent, ClusterLog } from './cluster-events.js';
@@ -161,8 +163,17 @@ export interface ReloadResult {
   checked: boolean;
   /** Lines of the configuration files the server could not apply (`pg_file_settings.error`). */
   errors: Array<{ sourcefile: string | null; sourceline: number | null; name: string | null; error: string }>;
-  /** Settings changed in the files that take effect only after a restart (`pending_restart`). */
+  /**
+   * Settings changed in the files to values the server takes, which take effect only after a
+   * restart (`pg_settings.pending_restart`; a setting whose line is in `invalid` is not here).
+   */
   pendingRestart: string[];
+  /**
+   * Lines of `errors` whose value the server refuses (`shared_buffers = 'plenty'`), with its
+   * reason (`pg_file_settings` says "setting could not be applied" for these and for a
+   * restart-only change alike; each such value is put to the server's own check).
+   */
+  invalid: Array<{ sourcefile: string | null; sourceline: number | null; name: string; value: string; reason: string; allowed: AllowedSettingValues }>;
   /** Why the report could not be made, when `checked` is false. */
   reason?: string;
 }
@@ -218,7 +229,13 @@ export class Cluster {
     this.#parentDeathSignal = parentDeathSignal;
     this.#serverLog = serverLog;
     this.#links = followSymlinks ? { followSymlinks, linkAccess: this.#linkAccess() } : {};
-    this.settings = new ClusterSettings(this.dataDirectory, installation.versionInfo.major, (names) => this.unknownSettings(names), this.#links);
+    this.settings = new ClusterSettings(
+      this.dataDirectory,
+      installation.versionInfo.major,
+      (names) => this.unknownSettings(names),
+      (entries) => invalidSettingValues(this.daemonPath, this.#describeSettings(), this.installation, entries),
+      this.#links,
+    );
   }
 
   /** The program that runs the server (`postgres`), or null if the installation has none. */
@@ -772,7 +789,8 @@ export class Cluster {
     if (target === null) throw new ClusterNotRunningError(this.dataDirectory, 'reload');
     this.#emit({ type: 'reload', message: `reload server ${target.pid}`, dataDirectory: this.dataDirectory, pid: target.pid });
     const connection = await this.connectionOptions().catch(() => null);
-    return reloadAndReport(connection, target.pid, () => this.#signal(target.pid, target.server, 'SIGHUP'), options);
+    const checkValues = (entries: ReadonlyArray<readonly [string, string]>) => invalidSettingValues(this.daemonPath, this.#describeSettings(), this.installation, entries);
+    return reloadAndReport(connection, target.pid, () => this.#signal(target.pid, target.server, 'SIGHUP'), { ...options, checkValues });
   }
 
   /** Stops the server if it runs (fast, escalating) and removes the data directory, a separate WAL directory and the default log file. */
@@ -824,11 +842,30 @@ export class Cluster {
    */
   async unknownSettings(names: Iterable<string>): Promise<Array<{ name: string; suggestion: string | null }>> {
     const list = settingNamesArgument(names);
+    return unknownSettingNames(this.daemonPath, this.#describeSettings(), this.dataDirectory, list);
+  }
+
+  /**
+   * The values among `settings` (`{ name: value }`, as `settings.update()` takes them) that this
+   * cluster's server refuses, each with the server's reason and what the setting accepts
+   * (`allowed`). Checked against `postgres --describe-config` (type, bounds) and the server's
+   * answers (base unit, enum values); a value that check refuses is put to the server itself
+   * (`postgres -C <name> -c <name>=<value>`, no data directory), and only its refusal counts.
+   * Strings, names it does not describe, and what depends on other settings are not checked.
+   * `settings.set()` and `update()` use it.
+   */
+  async invalidSettings(settings: Readonly<Record<string, ConfigValue>>): Promise<InvalidSettingValue[]> {
+    if (settings === null || typeof settings !== 'object') throw expected('settings', 'an object of setting names to values', settings);
+    const entries = Object.entries(settings).map(([name, value]) => [name, typeof value === 'boolean' ? formatBoolean(value) : String(value)] as const);
+    return invalidSettingValues(this.daemonPath, this.#describeSettings(), this.installation, entries);
+  }
+
+  /** How to read the installation's `--describe-config`: an Installation keeps what it read; a plain description of one is read each time. */
+  #describeSettings(): DescribeSettings {
     const installation = this.installation as ClusterInstallation & { describeSettings?: DescribeSettings };
-    // An Installation keeps what it read; a plain description of one is read each time.
-    const describe: DescribeSettings =
-      typeof installation.describeSettings === 'function' ? () => installation.describeSettings!() : () => describeSettings(this.daemonPath, { bindir: this.installation.paths['bindir'] ?? null });
-    return unknownSettingNames(this.daemonPath, describe, this.dataDirectory, list);
+    return typeof installation.describeSettings === 'function'
+      ? () => installation.describeSettings!()
+      : () => describeSettings(this.daemonPath, { bindir: this.installation.paths['bindir'] ?? null });
   }
 
   /** The pg_ident.conf the server reads: the `ident_file` setting, by default `<dataDirectory>/pg_ident.conf`. */

@@ -10,3 +10,4 @@ export * from './init-db-error.js';
 export * from './stop-mode.js';
 export * from './cluster-settings.js';
 export * from './unknown-setting-error.js';
+export type { InvalidSettingValue } from './setting-values.js';

@@ -9,6 +9,7 @@ export { foldSettingName } from './config-line.js';
 export { formatConfigValue, quoteConfigString, unquoteConfigString, isBareConfigValue } from './config-quoting.js';
 export { InvalidSettingNameError } from './invalid-setting-name-error.js';
 export { InvalidSettingValueError } from './invalid-setting-value-error.js';
+export { checkAllowedValue, describeAllowedValues, type AllowedSettingValues } from './allowed-setting-values.js';
 export { SettingInIncludedFileError } from './setting-in-included-file-error.js';
 export { SettingInAutoConfError } from './setting-in-auto-conf-error.js';
 export { ConfigFileChangedError } from './config-file-changed-error.js';

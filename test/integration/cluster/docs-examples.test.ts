@@ -30,6 +30,10 @@ const expectations: Record<string, (printed: unknown[][]) => void> = {
     expect(printed[0]).toEqual(['INVALID_SETTING', 1, expect.stringContaining('invalid value for parameter "shared_buffers": "plenty"')]);
     expect(printed[1]).toEqual([false]);
   },
+  'values.ts': (printed) => {
+    expect(printed[0]).toEqual(['CONFIG_INVALID_VALUE', { type: 'integer', min: 16, max: 1073741823, unit: '8kB' }, 'invalid value for parameter "shared_buffers": "plenty"']);
+    expect(printed[1]).toEqual([['shared_buffers'], [['work_mem', 'lots', 'invalid value for parameter "work_mem": "lots"']]]);
+  },
   'dispose.ts': (printed) => {
     expect(printed[0]).toEqual([false]);
   },

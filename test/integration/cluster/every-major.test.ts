@@ -98,7 +98,7 @@ describe.each(majors)('PostgreSQL $major', ({ major, bindir }) => {
     // settings.set writes postgresql.conf; reload() reports what the server made of it.
     await cluster.settings.set('work_mem', '8MB');
     await cluster.settings.set('max_connections', 42);
-    await cluster.settings.set('maintenance_work_mem', 'lots');
+    await cluster.settings.set('maintenance_work_mem', 'lots', { allowInvalid: true });
     const reloaded = await cluster.reload();
     // The server marks both lines it did not apply: the invalid value and the one that waits for a restart.
     const confPath = join(ws.dataDirectory, 'postgresql.conf');
@@ -109,6 +109,16 @@ describe.each(majors)('PostgreSQL $major', ({ major, bindir }) => {
       checked: true,
       errors: [notApplied('max_connections'), notApplied('maintenance_work_mem')],
       pendingRestart: ['max_connections'],
+      invalid: [
+        {
+          sourcefile: confPath,
+          sourceline: lineOf('maintenance_work_mem'),
+          name: 'maintenance_work_mem',
+          value: 'lots',
+          reason: 'invalid value for parameter "maintenance_work_mem": "lots"',
+          allowed: expect.objectContaining({ type: 'integer', unit: 'kB' }),
+        },
+      ],
     });
     expect(await query(cluster, 'SHOW work_mem')).toEqual([{ work_mem: '8MB' }]);
 
