@@ -14,3 +14,6 @@ export * from './user-command.js';
 export * from './wait-for-server.js';
 export * from './watchdog.js';
 export * from './log-tail.js';
+export * from './server-processes.js';
+export * from './server-remains.js';
+export * from './shared-memory.js';
