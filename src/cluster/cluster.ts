@@ -6,16 +6,21 @@ import type { Writable } from 'node:stream';
 import {
   assertAccessible,
   childPids,
-  findServerOrphans,
+  clearServerRemains,
   chownTree,
   classifyStartupFailure,
   CommandError,
   ensureOwned,
+  findServerProcesses,
+  hasDsmSegment,
   isPostmasterOf,
   isRoot,
   lastLines,
+  mappedDsmSegments,
+  parseShmemKey,
   readControlData,
   readPostmasterPid,
+  readSysvSegments,
   resolveRunAs,
   RunAsError,
   runCommand,
@@ -29,6 +34,7 @@ import {
   type PostmasterPid,
   type RunAsUser,
   type ServerExit,
+  type ServerRemains,
   type SettingValue,
   UnsafeLogFileError,
 } from '../control/index.js';
@@ -136,6 +142,17 @@ export interface StopResult {
   stopped: boolean;
   /** The exit status, when this object started the server. */
   exit: ServerExit | null;
+  /**
+   * True when the postmaster had died without cleaning up (killed outright, crashed, or
+   * stopped with `kill`): what it left was looked for and ended or removed (the fields below).
+   */
+  crashed: boolean;
+  /** Processes of the dead postmaster (its orphaned backends) that this call ended. */
+  orphans: number[];
+  /** Shared memory the dead server left that this call removed: `/dev/shm/PostgreSQL.<n>` files, `SysV <key> <id>` segments. */
+  removedSharedMemory: string[];
+  /** What is still there after this call: processes that would not end, shared memory that could not be removed. Empty lists when nothing is left. */
+  remains: ServerRemains;
   durationMs: number;
 }
 
@@ -206,6 +223,8 @@ export class Cluster {
   #lastServer: ServerProcess | null = null;
   #starting: Promise<StartResult> | null = null;
   readonly #readyServers = new WeakSet<ServerProcess>();
+  /** The `/dev/shm` segments each server we started had mapped once ready (its DSM control segment). */
+  readonly #serverSegments = new WeakMap<ServerProcess, string[]>();
   #lastStart: { logfile?: string | Writable; settings?: Readonly<Record<string, SettingValue>> } = {};
   /** The cluster's postgresql.conf as a mapping (py-postgresql's `Cluster.settings`). */
   readonly settings: ClusterSettings;
@@ -399,13 +418,27 @@ export class Cluster {
 
   // ── state ─────────────────────────────────────────────────────────────────────────────────
 
-  /** The running postmaster: ours while it lives, else the one named by postmaster.pid (checked). */
+  /**
+   * The running postmaster: ours while it lives, else the one named by postmaster.pid (checked),
+   * else one found in /proc working in the data directory, also when that directory was removed
+   * or renamed under it (see findServerProcesses): such a server still runs, and is ours to stop.
+   */
   async #target(): Promise<{ pid: number; server: ServerProcess | null } | null> {
     const server = this.#server;
     if (server !== null && !server.hasExited) return { pid: server.pid, server };
     const lock = await readPostmasterPid(this.dataDirectory);
     if (lock !== null && isPostmasterOf(lock.pid, this.dataDirectory)) return { pid: lock.pid, server: null };
+    const found = findServerProcesses(this.dataDirectory, { uid: await this.#serverUid(), postmasterPid: lock?.pid ?? this.#lastServer?.pid ?? null });
+    if (found.postmaster !== null) return { pid: found.postmaster, server: null };
     return null;
+  }
+
+  /** The uid the server runs as: the data directory's owner (the server insists on it), else the run-as user's, else ours. */
+  async #serverUid(): Promise<number> {
+    const owner = (await stat(this.dataDirectory).catch(() => null))?.uid;
+    if (owner !== undefined) return owner;
+    const user = await resolveRunAs(this.#runAs).catch(() => null);
+    return user?.uid ?? process.getuid?.() ?? 0;
   }
 
   /** The server's pid, or null when no server is running. */
@@ -559,6 +592,7 @@ export class Cluster {
         this.#server = null;
         throw error;
       }
+      this.#serverSegments.set(server, mappedDsmSegments([server.pid]));
       this.#emit({ type: 'ready', message: `server ${server.pid} is ready`, dataDirectory: this.dataDirectory, pid: server.pid, durationMs: Date.now() - spawnedAt });
     }
     return { pid: server.pid, alreadyRunning: false, logfile: server.logPath };
@@ -596,11 +630,22 @@ export class Cluster {
    */
   async #clearCrashRemains(): Promise<void> {
     const lock = await readPostmasterPid(this.dataDirectory);
-    if (lock !== null && !isPostmasterOf(lock.pid, this.dataDirectory)) {
-      await unlink(join(this.dataDirectory, 'postmaster.pid')).catch(() => undefined);
-    }
-    const orphans = findServerOrphans(this.dataDirectory);
-    if (orphans.length > 0) await stopOrphans(orphans, DEFAULT_ESCALATION_TIMEOUT);
+    const stale = lock !== null && !isPostmasterOf(lock.pid, this.dataDirectory);
+    await this.#clearServerRemains(stale ? lock : null, [], DEFAULT_ESCALATION_TIMEOUT);
+    if (stale) await unlink(join(this.dataDirectory, 'postmaster.pid')).catch(() => undefined);
+  }
+
+  /** clearServerRemains for this data directory, with what this object knows of the last server it started. */
+  async #clearServerRemains(lock: PostmasterPid | null, processes: number[], timeout: number, segments: string[] = []) {
+    const last = this.#lastServer;
+    return clearServerRemains({
+      dataDirectory: this.dataDirectory,
+      uid: await this.#serverUid(),
+      lock,
+      processes,
+      segments: [...segments, ...(last === null ? [] : (this.#serverSegments.get(last) ?? []))],
+      timeout,
+    });
   }
 
   /**
@@ -676,17 +721,44 @@ export class Cluster {
     const started = Date.now();
     const target = await this.#target();
     if (target === null) {
+      // No postmaster; but one that died outright (kill -9, the OOM killer) leaves backends
+      // running on (a busy one for seconds) and its shared memory: end and remove them.
+      const lock = await readPostmasterPid(this.dataDirectory);
+      const last = this.#lastServer;
+      const cleared = await this.#clearServerRemains(lock, [], escalationTimeout);
       this.#server = null;
-      return { wasRunning: false, pid: null, mode, finalMode: mode, escalations: [], stopped: true, exit: null, durationMs: Date.now() - started };
+      const crashed = cleared.endedProcesses.length > 0 || cleared.removedSharedMemory.length > 0 || cleared.remains.processes.length > 0 || cleared.remains.sharedMemory.length > 0;
+      const wasRunning = cleared.endedProcesses.length > 0 || cleared.remains.processes.length > 0;
+      const pid = crashed ? (lock?.pid ?? last?.pid ?? null) : null;
+      if (crashed && pid !== null) {
+        this.#emit({ type: 'stop', message: `server ${pid} had died: ended ${cleared.endedProcesses.length} orphaned processes, removed ${cleared.removedSharedMemory.length} shared memory segments`, dataDirectory: this.dataDirectory, pid, durationMs: Date.now() - started });
+      }
+      return {
+        wasRunning,
+        pid,
+        mode,
+        finalMode: mode,
+        escalations: [],
+        stopped: cleared.remains.processes.length === 0,
+        exit: last?.exit ?? null,
+        crashed,
+        orphans: cleared.endedProcesses,
+        removedSharedMemory: cleared.removedSharedMemory,
+        remains: cleared.remains,
+        durationMs: Date.now() - started,
+      };
     }
     const { pid, server } = target;
     let current: StopMode = mode;
     const escalations: StopMode[] = [];
-    // SIGKILL gives the postmaster no chance to stop its children: remember them to do it ourselves.
+    // What a postmaster that does not get to clean up leaves, known before it goes: its shared
+    // memory (postmaster.pid's key, the /dev/shm segments it maps) and, for SIGKILL, its children.
+    const lock = await readPostmasterPid(this.dataDirectory);
+    const segments = mappedDsmSegments([pid]);
     let children = current === 'kill' ? childPids(pid) : [];
     this.#signal(pid, server, stopSignals[current]);
     if (!wait) {
-      return { wasRunning: true, pid, mode, finalMode: mode, escalations, stopped: false, exit: null, durationMs: Date.now() - started };
+      return { wasRunning: true, pid, mode, finalMode: mode, escalations, stopped: false, exit: null, crashed: false, orphans: [], removedSharedMemory: [], remains: { processes: [], sharedMemory: [] }, durationMs: Date.now() - started };
     }
     let budget = timeout;
     for (;;) {
@@ -704,11 +776,28 @@ export class Cluster {
       if (current === 'kill') children = childPids(pid);
       this.#signal(pid, server, stopSignals[current]);
     }
-    if (children.length > 0) await stopOrphans(children, escalationTimeout);
     const exit = server === null ? null : await server.exitWithin(1_000);
+    const ownLock = lock !== null && lock.pid === pid ? lock : null;
+    // A postmaster that shut down (any mode but kill) waited for its children and removed its
+    // shared memory; one killed outright did neither.
+    const crashed = current === 'kill' || exit?.signal === 'SIGKILL' || (await hasSharedMemoryLeft(ownLock, segments));
+    const cleared = crashed ? await this.#clearServerRemains(ownLock, children, escalationTimeout, segments) : null;
     if (server !== null && this.#server === server) this.#server = null;
     this.#emit({ type: 'stop', message: `server ${pid} stopped (${current})`, dataDirectory: this.dataDirectory, pid, durationMs: Date.now() - started });
-    return { wasRunning: true, pid, mode, finalMode: current, escalations, stopped: true, exit, durationMs: Date.now() - started };
+    return {
+      wasRunning: true,
+      pid,
+      mode,
+      finalMode: current,
+      escalations,
+      stopped: (cleared?.remains.processes.length ?? 0) === 0,
+      exit,
+      crashed,
+      orphans: cleared?.endedProcesses ?? [],
+      removedSharedMemory: cleared?.removedSharedMemory ?? [],
+      remains: cleared?.remains ?? { processes: [], sharedMemory: [] },
+      durationMs: Date.now() - started,
+    };
   }
 
   /** Fast shutdown: closes client connections, then stops cleanly (SIGINT). */
@@ -717,9 +806,9 @@ export class Cluster {
   }
 
   /**
-   * SIGKILL to the postmaster, as py-postgresql documents: no shutdown at all. Its children
-   * notice the postmaster is gone and exit; the next start runs crash recovery. Waits until the
-   * postmaster is gone.
+   * SIGKILL to the postmaster, as py-postgresql documents: no shutdown at all; the next start
+   * runs crash recovery. Waits until the postmaster is gone, then ends its children (SIGQUIT,
+   * then SIGKILL) and removes the shared memory it left (see StopResult's `removedSharedMemory`).
    */
   async kill(options: Omit<StopOptions, 'mode' | 'escalate'> = {}): Promise<StopResult> {
     return this.stop({ ...options, mode: 'kill', escalate: false });
@@ -920,30 +1009,12 @@ export class Cluster {
   }
 }
 
-/**
- * The children of a postmaster killed with SIGKILL notice its death, but not always at once (an
- * autovacuum launcher of PostgreSQL 13 was seen to linger for 20 s), and while they live they hold
- * the shared memory that the next start needs. Ask them to quit the way the postmaster would
- * (SIGQUIT), then SIGKILL whatever is left after `timeout`.
- */
-async function stopOrphans(pids: number[], timeout: number): Promise<void> {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGQUIT');
-    } catch {
-      // gone already
-    }
-  }
-  for (const pid of pids) {
-    const outcome = await waitForExit(pid, null, { timeout });
-    if (outcome.outcome !== 'stopped') {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone meanwhile
-      }
-    }
-  }
+/** Whether the shared memory of a server that has exited is still there (it did not clean up). */
+async function hasSharedMemoryLeft(lock: PostmasterPid | null, segments: readonly string[]): Promise<boolean> {
+  const sysv = parseShmemKey(lock?.shmemKey ?? null);
+  if (sysv !== null && (await readSysvSegments()).some((row) => row.id === sysv.id && row.key === sysv.key)) return true;
+  for (const path of segments) if (await hasDsmSegment(path)) return true;
+  return false;
 }
 
 function validateTimeout(value: unknown, name = 'timeout'): void {

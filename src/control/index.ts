@@ -17,3 +17,6 @@ export * from './log-tail.js';
 export * from './linked-file-as-user.js';
 export * from './server-log-file.js';
 export * from './unsafe-log-file-error.js';
+export * from './server-processes.js';
+export * from './server-remains.js';
+export * from './shared-memory.js';

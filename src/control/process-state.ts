@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { findServerProcesses } from './server-processes.js';
 
 /**
  * The one-letter state of a process from `/proc/<pid>/stat` (`R`, `S`, `D`, `Z`, …), `null`
@@ -120,37 +121,12 @@ export function childPids(pid: number): number[] {
 
 /**
  * Server processes left over from a crashed postmaster of `dataDirectory`: named postgres,
- * orphaned (their parent is now PID 1), working in that directory. While they live they hold the
- * shared memory the next start needs ("pre-existing shared memory block is still in use").
- * Only processes whose working directory we may read (ours, or any as root) are found.
+ * working in that directory, with no live postmaster of it above them (their parent is now PID 1
+ * or a subreaper: see findServerProcesses). While they live they hold the shared memory the next
+ * start needs ("pre-existing shared memory block is still in use"). Only processes whose working
+ * directory we may read (ours, or any as root) are found.
  */
 export function findServerOrphans(dataDirectory: string): number[] {
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return [];
-  }
-  let target: string;
-  try {
-    target = realpathSync(dataDirectory);
-  } catch {
-    return [];
-  }
-  const found: number[] = [];
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
-    let text: string;
-    try {
-      text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    const name = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    if (name !== 'postgres' || fields[0] === 'Z' || fields[1] !== '1') continue;
-    if (processWorkingDirectory(pid) === target) found.push(pid);
-  }
-  return found;
+  const found = findServerProcesses(dataDirectory);
+  return found.postmaster === null ? found.backends : [];
 }

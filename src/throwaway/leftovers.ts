@@ -1,8 +1,7 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isPostmasterOf, readPostmasterPid, waitForExit } from '../control/index.js';
+import { clearServerRemains, isPostmasterOf, readPostmasterPid, waitForExit } from '../control/index.js';
 import { isOwnerAlive, readOwnerMarker } from './owner-marker.js';
-import { removeLeakedSegment } from './shared-memory.js';
 
 /** A folder without a marker is someone's creation in progress unless it is older than this. */
 const UNMARKED_GRACE_MS = 60_000;
@@ -14,6 +13,8 @@ export interface SweepResult {
   stoppedServers: number[];
   /** System V shared memory segments (`key id`) that dead servers in them left, removed. */
   removedSegments: string[];
+  /** The `/dev/shm/PostgreSQL.<n>` files (dynamic shared memory) that dead servers in them left, removed. */
+  removedDsmSegments: string[];
 }
 
 /**
@@ -24,7 +25,7 @@ export interface SweepResult {
  * Entries of live processes, kept ones (`keep: true`), and fresh entries without a marker are left alone.
  */
 export async function sweepLeftovers(folder: string, options: { only?: (name: string) => boolean } = {}): Promise<SweepResult> {
-  const result: SweepResult = { removed: [], stoppedServers: [], removedSegments: [] };
+  const result: SweepResult = { removed: [], stoppedServers: [], removedSegments: [], removedDsmSegments: [] };
   const names = await readdir(folder).catch(() => [] as string[]);
   for (const name of names) {
     if (options.only !== undefined && !options.only(name)) continue;
@@ -42,8 +43,16 @@ export async function sweepLeftovers(folder: string, options: { only?: (name: st
       await stopOrphan(lock.pid);
       result.stoppedServers.push(lock.pid);
     }
-    // A postmaster killed outright leaves its shared memory segment: ours to remove.
-    if (lock !== null && (await removeLeakedSegment(lock.shmemKey))) result.removedSegments.push(lock.shmemKey!.trim());
+    // A postmaster killed outright leaves its shared memory (and maybe orphans holding it): ours
+    // to end and remove, the /dev/shm files while the System V segment still tells them apart.
+    if (lock !== null) {
+      const owner = (await stat(dataDirectory).catch(() => null))?.uid;
+      const cleared = await clearServerRemains({ dataDirectory, lock, ...(owner !== undefined ? { uid: owner } : {}) });
+      for (const name of cleared.removedSharedMemory) {
+        if (name.startsWith('SysV ')) result.removedSegments.push(lock.shmemKey!.trim());
+        else result.removedDsmSegments.push(name);
+      }
+    }
     await rm(path, { recursive: true, force: true });
     result.removed.push(path);
   }

@@ -1,8 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Cluster, type ClusterEvent, type ClusterInstallation } from '../cluster/index.js';
-import { isProcessAlive, readPostmasterPid } from '../control/index.js';
-import { removeLeakedSegment } from './shared-memory.js';
+import { isProcessAlive, readPostmasterPid, removeLeakedSegment } from '../control/index.js';
 import type { ClientConfig, ConnectionEnv, ConnectionInfo } from './connection-info.js';
 import { writeOwnerMarker } from './owner-marker.js';
 import { trackCleanup } from './pending-cleanups.js';

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isProcessAlive, readPostmasterPid } from '../../../src/control/index.js';
+import { childPids, isProcessAlive, mappedDsmSegments, readPostmasterPid, waitForExit } from '../../../src/control/index.js';
 import { Cluster } from '../../../src/cluster/index.js';
 import { Installation } from '../../../src/installation/index.js';
 import { sweepLeftovers } from '../../../src/throwaway/index.js';
@@ -39,12 +39,19 @@ describe('sweepLeftovers and shared memory', () => {
     const lock = (await readPostmasterPid(cluster.dataDirectory))!;
     const id = Number(lock.shmemKey!.trim().split(/\s+/)[1]);
     expect(segment(id)).toBeDefined();
-    await cluster.kill();
-    // No shutdown ran: the segment outlives the server.
+    // The postmaster and its children killed outright (the OOM killer, a container stopped):
+    // no shutdown ran, the segments outlive the server.
+    const processes = [lock.pid, ...childPids(lock.pid)];
+    const dsm = mappedDsmSegments(processes);
+    expect(dsm.length).toBeGreaterThan(0);
+    for (const pid of processes) process.kill(pid, 'SIGKILL');
+    for (const pid of processes) expect((await waitForExit(pid, null, { timeout: 5_000 })).outcome).toBe('stopped');
     expect(segment(id)).toBeDefined();
     writeFileSync(join(folder, 'owner.json'), JSON.stringify({ pid: spawnSync('true').pid, startTicks: null, createdAt: '' }));
     const result = await sweepLeftovers(dirname(folder), { only: (name) => name === basename(folder) });
     expect(result).toMatchObject({ removed: [folder], stoppedServers: [], removedSegments: [lock.shmemKey!.trim()] });
     expect(segment(id)).toBeUndefined();
+    expect(result.removedDsmSegments).toEqual(expect.arrayContaining(dsm));
+    expect(dsm.filter((path) => existsSync(path))).toEqual([]);
   });
 });

@@ -57,6 +57,6 @@ describe('sweepLeftovers', () => {
   });
 
   it('is a no-op on a missing folder', async () => {
-    expect(await sweepLeftovers(join(scratch, 'missing'))).toEqual({ removed: [], stoppedServers: [], removedSegments: [] });
+    expect(await sweepLeftovers(join(scratch, 'missing'))).toEqual({ removed: [], stoppedServers: [], removedSegments: [], removedDsmSegments: [] });
   });
 });
