@@ -6,7 +6,7 @@ const root = await mkdtemp('/tmp/pgct-example-');
 await chmod(root, 0o755);
 const cluster = new Cluster(await defaultInstallation(), join(root, 'data'));
 await cluster.init({ user: 'postgres', authLocal: 'trust', locale: 'C', noSync: true });
-await cluster.settings.update({ listen_addresses: '', unix_socket_directories: root });
+await cluster.settings.update({ listen_addresses: '', unix_socket_directories: join(root, 'sock') });
 
 try {
   await cluster.settings.set('shared_buffers', 'plenty'); // refused: nothing is written
