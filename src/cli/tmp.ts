@@ -8,7 +8,8 @@ import { UsageError } from './usage-error.js';
 
 /**
  * `pg-cluster tmp`: a throwaway cluster on this machine's PostgreSQL. Prints how to connect and
- * waits for Ctrl-C (SIGINT), SIGTERM or SIGHUP, then stops it and removes it. With `-- command args…`,
+ * waits for Ctrl-C (SIGINT), SIGTERM or SIGHUP, then stops it and removes it; a signal while it
+ * is still starting cancels the start (exit status 128 + n, nothing printed). With `-- command args…`,
  * runs the command in the foreground with PGHOST, PGPORT, PGUSER, PGDATABASE (and PGPASSWORD)
  * set, removes the cluster once it has exited (also after a failure, Ctrl-C or SIGTERM, which
  * go to the command first), and exits with the command's status (128 + n for signal n).
