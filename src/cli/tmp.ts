@@ -1,13 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
-import { CommandError, createTemporaryCluster, runInherited, type TemporaryClusterOptions } from '../index.js';
+import { CommandError, createTemporaryCluster, runInherited, waitForCleanup, type TemporaryClusterOptions } from '../index.js';
 import type { CliCommand } from './cli-command.js';
 import { exitCodes, type CliIo } from './cli-io.js';
+import { InterruptListener, statusForSignal } from './interrupt-listener.js';
 import { UsageError } from './usage-error.js';
 
 /**
  * `pg-cluster tmp`: a throwaway cluster on this machine's PostgreSQL. Prints how to connect and
- * waits for Ctrl-C (SIGINT), SIGTERM or SIGHUP, then stops it and removes it. With `-- command args…`,
+ * waits for Ctrl-C (SIGINT), SIGTERM or SIGHUP, then stops it and removes it; a signal while it
+ * is still starting cancels the start (exit status 128 + n, nothing printed). With `-- command args…`,
  * runs the command in the foreground with PGHOST, PGPORT, PGUSER, PGDATABASE (and PGPASSWORD)
  * set, removes the cluster once it has exited (also after a failure, Ctrl-C or SIGTERM, which
  * go to the command first), and exits with the command's status (128 + n for signal n).
@@ -29,6 +31,10 @@ export const tmpCommand: CliCommand = {
     { name: 'json', type: 'boolean', description: 'Print the connection parameters as JSON' },
   ],
   async run({ values, positionals }, io) {
+    // One owner of SIGINT, SIGTERM and SIGHUP from the first line to the last: a signal that
+    // comes while the cluster is starting cancels the start, one that comes before the command
+    // runs keeps it from running, and none is lost between phases (see InterruptListener).
+    using interrupts = new InterruptListener();
     const options: TemporaryClusterOptions = {};
     if (values.major !== undefined) options.major = toInteger('major', values.major);
     if (values.port !== undefined) options.port = toInteger('port', values.port);
@@ -42,10 +48,22 @@ export const tmpCommand: CliCommand = {
       options.runAs = values['run-as'];
     }
     if (io.env['PG_CLUSTER_STORAGE']) options.storage = io.env['PG_CLUSTER_STORAGE'];
+    options.signal = interrupts.abortSignal;
     const [file, ...args] = positionals;
 
-    const cluster = await createTemporaryCluster(options);
+    let cluster;
     try {
+      if (interrupts.received !== null) return statusForSignal(interrupts.received);
+      cluster = await createTemporaryCluster(options);
+    } catch (error) {
+      // Cancelled by the signal (the creation removed what it had made): end as the signal would.
+      if (interrupts.received !== null) return statusForSignal(interrupts.received);
+      throw error;
+    }
+    try {
+      // A signal after the last step the creation could cancel: print nothing, run nothing.
+      if (interrupts.received !== null) return statusForSignal(interrupts.received);
+      // runInherited adds its forwarding listeners before its first await: from here on, signals go to the command.
       if (file !== undefined) return await runAgainst(cluster.env(), file, args, io);
       const info = cluster.connectionInfo;
       if (values.json === true) {
@@ -65,10 +83,13 @@ export const tmpCommand: CliCommand = {
           ].join('\n'),
         );
       }
-      await untilInterrupted();
+      // With the connection info out, a signal is how the cluster is meant to end: status 0.
+      await interrupts.wait();
       return exitCodes.ok;
     } finally {
       await cluster.dispose();
+      // Still listening: a second Ctrl-C must not end us before the folder is gone.
+      await waitForCleanup();
       if (cluster.keep) io.stderr.write(`pg-cluster: kept the cluster folder ${cluster.directory}\n`);
     }
   },
@@ -93,20 +114,6 @@ async function runAgainst(env: Record<string, string | undefined>, file: string,
 
 /** What a POSIX shell exits with for a command it cannot find. */
 const commandNotFound = 127;
-
-function untilInterrupted(): Promise<void> {
-  return new Promise((resolve) => {
-    // A pending timer keeps Node running while we wait (the server child does not).
-    const timer = setInterval(() => undefined, 1 << 30);
-    const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-    const done = () => {
-      clearInterval(timer);
-      for (const signal of signals) process.removeListener(signal, done);
-      resolve();
-    };
-    for (const signal of signals) process.once(signal, done);
-  });
-}
 
 /**
  * The password from `--password` or from the first line of `--password-file` (as `initdb
