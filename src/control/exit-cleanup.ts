@@ -3,7 +3,8 @@
  * the caller does (servers we started, temporary folders). Runs on normal exit, on an uncaught
  * exception (Node still emits `exit`), and on SIGINT, SIGTERM and SIGHUP, after which the signal
  * is raised again so the process ends as it would have. When the application listens for that
- * signal itself, it is left to decide; the cleanups then run when it exits. SIGKILL cannot be caught: servers are protected from it by a parent-death
+ * signal itself (execa's own exit hook does not count), it is left to decide; the cleanups then
+ * run when it exits. SIGKILL cannot be caught: servers are protected from it by a parent-death
  * signal (see userCommand). Actions must be synchronous: nothing asynchronous runs after `exit`.
  *
  * Listeners are installed on the first registration and removed when the registry empties, so
@@ -74,9 +75,28 @@ function onSignal(signal: NodeJS.Signals): void {
   // If the application listens for this signal too, it decides what happens next (perhaps an
   // orderly `await cluster.stop()`); when it then exits, the `exit` hook still runs. Otherwise
   // clean up and end the process the way the signal would have without us.
-  if (process.listenerCount(signal) > 1) return;
+  if (applicationListeners(signal) > 0) return;
   runExitCleanups();
   process.kill(process.pid, signal);
+}
+
+/**
+ * The listeners for `signal` that are neither ours nor signal-exit's. execa loads signal-exit
+ * (its exit hook, which kills a child with `cleanup` when Node exits) while such a child runs,
+ * and signal-exit acts on a signal only when its own are the only listeners: counted as the
+ * application's, it and we would each leave the signal to the other, and a Ctrl-C during the
+ * copy of a template was lost. signal-exit keeps the number of its loaded instances (one
+ * listener per signal each) in a global emitter; version 3 keeps it on `process`.
+ */
+function applicationListeners(signal: NodeJS.Signals): number {
+  const others = process.listeners(signal).filter((listener) => listener !== onSignal).length;
+  return others - signalExitListeners();
+}
+
+function signalExitListeners(): number {
+  const emitter = (globalThis as Record<symbol, { count?: unknown } | undefined>)[Symbol.for('signal-exit emitter')];
+  const legacy = (process as unknown as { __signal_exit_emitter__?: { count?: unknown } }).__signal_exit_emitter__;
+  return [emitter?.count, legacy?.count].reduce<number>((sum, count) => sum + (typeof count === 'number' ? count : 0), 0);
 }
 
 function install(): void {
