@@ -2,7 +2,7 @@
 // lines, each keeping its exact text and line ending, so printing is plain concatenation. Edits
 // splice whole logical lines; this is where line endings, the final newline and the comment
 // block that belongs to an entry are handled, for both files alike.
-import { joinLogicalLines, lexContent, type LexedLine, logicalContent, type LogicalLine, splitPhysicalLines } from './auth-lexer.js';
+import { type ContentMap, joinLogicalLines, lexContent, type LexedLine, logicalContent, type LogicalLine, splitPhysicalLines, textOffsetOf } from './auth-lexer.js';
 
 export type EntryKind = 'blank' | 'comment' | 'item' | 'include' | 'invalid';
 
@@ -42,10 +42,9 @@ export function makeEntry<T>(line: LogicalLine, major: number, classify: Classif
 }
 
 /** The 1-based column, in its physical line, of content offset `offset` of a logical line (`map` from logicalContent). */
-export function columnAt(text: string, map: number[], offset: number): number {
-  const at = map[Math.min(offset, map.length - 1)] ?? 0;
-  const before = text.slice(0, at);
-  return at - (before.lastIndexOf('\n') + 1) + 1;
+export function columnAt(text: string, map: ContentMap, offset: number): number {
+  const at = textOffsetOf(map, offset);
+  return at - (at === 0 ? 0 : text.lastIndexOf('\n', at - 1) + 1) + 1;
 }
 
 export class AuthDocument<T> {

@@ -101,27 +101,28 @@ export function joinLogicalLines(lines: PhysicalLine[], options: LexOptions = {}
   let i = 0;
   while (i < lines.length) {
     const first = lines[i]!;
-    let text = first.text;
+    // Only the last physical line decides whether the record goes on: the server's test
+    // (buf.len > last_backslash_buflen && buf ends in a backslash) is "the stripped new line is
+    // not empty and ends in a backslash". Testing the joined content instead would flatten a
+    // growing string on every line: quadratic on one long record.
+    const parts = [first.text];
     let eol = first.eol;
-    let count = 1;
-    let content = stripCrlf(first.text);
-    let lastBackslash = 0;
+    let last = stripCrlf(first.text);
     i++;
     let openEnded = false;
-    while (continuation && content.length > lastBackslash && content.endsWith('\\')) {
+    while (continuation && last.endsWith('\\')) {
       const next = lines[i];
       if (!next) {
         openEnded = true;
         break;
       }
-      content = content.slice(0, -1);
-      lastBackslash = content.length;
-      content += stripCrlf(next.text);
-      text += eol + next.text;
+      parts.push(eol, next.text);
+      last = stripCrlf(next.text);
       eol = next.eol;
-      count++;
       i++;
     }
+    const text = parts.length === 1 ? first.text : parts.join('');
+    const count = (parts.length + 1) / 2;
     logical.push(openEnded ? { text, eol, lineCount: count, openEnded } : { text, eol, lineCount: count });
   }
   return logical;
@@ -140,28 +141,53 @@ export function isCommentLine(text: unknown, options: LexOptions = {}): boolean 
   return logical.length === 1 && logical[0]!.eol === '' && logical[0]!.openEnded !== true;
 }
 
+/**
+ * Where the content of a logical line sits in its text: one entry per non-empty physical part,
+ * so that it stays small on a long record (a map per character would be eight bytes a character).
+ */
+export interface ContentMap {
+  /** Offset in the content where each non-empty part starts, ascending. */
+  contentStarts: number[];
+  /** Offset in the line's text of that part's first character. */
+  textStarts: number[];
+  contentLength: number;
+  textLength: number;
+}
+
+/** The offset in the line's text of content offset `offset`; the end of the text from the end of the content on. */
+export function textOffsetOf(map: ContentMap, offset: number): number {
+  if (offset >= map.contentLength || map.contentStarts.length === 0) return map.textLength;
+  let low = 0;
+  let high = map.contentStarts.length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if (map.contentStarts[middle]! <= offset) low = middle;
+    else high = middle - 1;
+  }
+  return map.textStarts[low]! + Math.max(0, offset - map.contentStarts[low]!);
+}
+
 /** The content the server tokenizes for a logical line: physical lines joined, backslashes removed. */
-export function logicalContent(line: LogicalLine, options: LexOptions = {}): { content: string; map: number[] } {
-  // map[i] is the offset in line.text of content[i], so edits can find the original characters.
+export function logicalContent(line: LogicalLine, options: LexOptions = {}): { content: string; map: ContentMap } {
   // line.text holds the physical lines joined by their endings (an empty last one too).
-  const physical = line.text.split('\n').map((text, i, all) => ({ text, eol: i < all.length - 1 ? '\n' : '' }));
-  const map: number[] = [];
-  let content = '';
+  const physical = line.text.split('\n');
+  const continuation = (options.major ?? LATEST_MAJOR) >= 14;
+  const parts: string[] = [];
+  const map: ContentMap = { contentStarts: [], textStarts: [], contentLength: 0, textLength: line.text.length };
   let offset = 0;
-  let lastBackslash = 0;
-  physical.forEach((part, index) => {
+  physical.forEach((text, index) => {
     const isLast = index === physical.length - 1;
-    let stripped = stripCrlf(part.text);
-    if ((!isLast || line.openEnded === true) && (options.major ?? LATEST_MAJOR) >= 14 && stripped.length + content.length > lastBackslash && stripped.endsWith('\\')) {
-      stripped = stripped.slice(0, -1);
+    let stripped = stripCrlf(text);
+    if ((!isLast || line.openEnded === true) && continuation && stripped.endsWith('\\')) stripped = stripped.slice(0, -1);
+    if (stripped.length > 0) {
+      map.contentStarts.push(map.contentLength);
+      map.textStarts.push(offset);
+      parts.push(stripped);
+      map.contentLength += stripped.length;
     }
-    for (let k = 0; k < stripped.length; k++) map.push(offset + k);
-    content += stripped;
-    lastBackslash = content.length;
-    offset += part.text.length + part.eol.length;
+    offset += text.length + 1;
   });
-  map.push(line.text.length);
-  return { content, map };
+  return { content: parts.join(''), map };
 }
 
 /** Tokenizes one logical line's content into fields, exactly as next_field_expand does. */
@@ -177,7 +203,9 @@ export function lexContent(content: string, _options: LexOptions = {}): LexedLin
       // Skip blanks and commas before the token.
       while (pos < content.length && (isBlank(content[pos]) || content[pos] === ',')) pos++;
       const start = pos;
+      // The value is built from slices between the quotes it drops, not a character at a time.
       let value = '';
+      let chunkStart = pos;
       let inQuote = false;
       let wasQuote = false;
       let sawQuote = false;
@@ -187,22 +215,28 @@ export function lexContent(content: string, _options: LexOptions = {}): LexedLin
         const c = content[pos]!;
         if (c === '#' && !inQuote) {
           commentStart = pos;
-          pos = content.length;
           break;
         }
         if (c === ',' && !inQuote) {
           terminatingComma = true;
           break;
         }
-        if (c !== '"' || wasQuote) value += c;
-        wasQuote = inQuote && c === '"' ? !wasQuote : false;
         if (c === '"') {
+          if (!wasQuote) {
+            value += content.slice(chunkStart, pos);
+            chunkStart = pos + 1;
+            if (value === '') initialQuote = true;
+          }
+          wasQuote = inQuote ? !wasQuote : false;
           inQuote = !inQuote;
           sawQuote = true;
-          if (value === '') initialQuote = true;
+        } else {
+          wasQuote = false;
         }
         pos++;
       }
+      value += content.slice(chunkStart, pos);
+      if (commentStart !== -1) pos = content.length;
       const end = terminatingComma ? pos : Math.min(pos, commentStart === -1 ? pos : commentStart);
       if (terminatingComma) pos++;
       const hasToken = sawQuote || value !== '';
