@@ -109,7 +109,7 @@ describe('the linear scanners read what the old ones read', () => {
       }),
       { numRuns: 3000 },
     );
-  });
+  }, 60_000);
 
   it('unquoting gives the value the character-at-a-time version gave, in UTF-8 and Latin-1', () => {
     fc.assert(
@@ -120,7 +120,7 @@ describe('the linear scanners read what the old ones read', () => {
       }),
       { numRuns: 3000 },
     );
-  });
+  }, 60_000);
 
   it('stops at the fourth significant token, which is all a line needs', () => {
     const line = `a = 1 ${'\\'.repeat(1000)}`;
