@@ -1,9 +1,13 @@
-// Benchmark of the postgresql.conf editor on a 10,000-line file.
+// Benchmark of the postgresql.conf editor on a 10,000-line file, and on one line of 5 MB of
+// backslashes inside quotes (issue 10, item 12).
 //
 // Run it: npm run bench -- config   (bench/run.sh compiles it with tsc, then runs it with node)
 //
 // Prints, for each operation, the median and best time per operation over the measured runs,
-// and the throughput in MB/s of the file's size per median operation.
+// and the throughput in MB/s of the file's size per median operation. The long line is parsed in
+// a fresh node process per case, which reports its time and its peak RSS (getrusage maxrss)
+// before and after the parse.
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,6 +54,23 @@ function measure(name: string, bytes: number, runs: number, op: () => unknown): 
   );
 }
 
+/** One line: `x = '` and 5 MB of backslashes, then a quote (even: the value is 2.5 MB of them; odd: the quote is escaped). */
+function makeLongLine(shape: string): string {
+  const count = 5_000_000 + (shape === 'odd' ? 1 : 0);
+  return `x = '${'\\'.repeat(count)}'\n`;
+}
+
+if (process.argv[2] === '--long-line') {
+  const text = makeLongLine(process.argv[3]!);
+  const before = process.resourceUsage().maxRSS;
+  const start = process.hrtime.bigint();
+  const conf = ConfigFile.parse(text);
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (conf.toString() !== text) throw new Error('round trip failed');
+  process.stdout.write(JSON.stringify({ ms, before: before / 1024, after: process.resourceUsage().maxRSS / 1024, diagnostics: conf.diagnostics.length }));
+  process.exit(0);
+}
+
 const text = makeFile(10_000);
 const bytes = Buffer.byteLength(text);
 const commentedOut = ConfigFile.parse(text)
@@ -73,3 +94,11 @@ measure('parse + 100 edits + print', bytes, 30, () => {
   }
   return conf.toString();
 });
+
+for (const shape of ['even', 'odd']) {
+  const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--long-line', shape], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const { ms, before, after, diagnostics } = JSON.parse(out) as { ms: number; before: number; after: number; diagnostics: number };
+  process.stdout.write(
+    `${`5 MB of \\ in quotes (${shape})`.padEnd(34)} ${ms.toFixed(0).padStart(8)} ms        peak RSS ${after.toFixed(0).padStart(5)} MB (${before.toFixed(0)} MB before the parse; ${diagnostics} diagnostic${diagnostics === 1 ? '' : 's'})\n`,
+  );
+}

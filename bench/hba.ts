@@ -1,4 +1,6 @@
-// Benchmark of src/hba: parse + print, and 1,000 inserts, on a 5,000-rule pg_hba.conf.
+// Benchmark of src/hba: parse + print, and 1,000 inserts, on a 5,000-rule pg_hba.conf; and
+// parse of one record continued over physical lines (`host all all 127.0.0.1/32 trust \`) of
+// 0.25 to 2 MB (issue 10, item 12).
 //
 // Run it: npm run bench -- hba   (bench/run.sh compiles it with tsc, then runs it with node)
 //
@@ -75,3 +77,21 @@ console.log(`parse + print:         ${median(parsePrint).toFixed(1)} ms`);
 console.log(`1,000 inserts:         ${median(inserts).toFixed(1)} ms (${((median(inserts) / 1000) * 1000).toFixed(0)} µs each; ${finalLength} rules after)`);
 console.log(`index() scanning all:  ${finds.toFixed(1)} ms`);
 console.log(`matchRule (last rule): ${matches.toFixed(1)} ms`);
+
+// One long continued record. A run over 5 s is not repeated (the quadratic code before the fix
+// took minutes at 2 MB): its one time is printed.
+const LINE = 'host all all 127.0.0.1/32 trust \\\n';
+for (const mb of [0.25, 0.5, 1, 2]) {
+  const record = `${LINE.repeat(Math.ceil((mb * 1024 * 1024) / LINE.length))}host all all 127.0.0.1/32 trust\n`;
+  const times: number[] = [];
+  for (let r = 0; r < runs && (times.length === 0 || times[0]! < 5000); r++) {
+    times.push(
+      time(() => {
+        if (HbaFile.parse(record).toString() !== record) throw new Error('round trip failed');
+      }),
+    );
+  }
+  const ms = median(times);
+  const bytes = Buffer.byteLength(record);
+  console.log(`${`one ${mb} MB record:`.padEnd(23)}${ms.toFixed(1)} ms, ${(bytes / 1e6 / (ms / 1000)).toFixed(1)} MB/s (${bytes.toLocaleString('en')} bytes, ${times.length} run${times.length === 1 ? '' : 's'})`);
+}

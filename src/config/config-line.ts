@@ -110,7 +110,8 @@ function readAssignment(tokens: ConfigToken[], lineLength: number, hashStart: nu
  * with: it decides what an octal escape in a quoted value stands for.
  */
 export function parseConfigLine(text: string, eol: LineEnding, encoding: ConfigEncoding = 'utf8'): ParsedLine {
-  const tokens = lexConfigLine(text);
+  // Four significant tokens decide a line: name, `=`, value, and the one that makes it an error.
+  const tokens = lexConfigLine(text, { maxSignificant: 4 });
   const outcome = readAssignment(tokens, text.length, -1, encoding);
   if (outcome === undefined) {
     const comment = tokens.find((t) => t.kind === 'comment');
@@ -128,7 +129,7 @@ export function parseConfigLine(text: string, eol: LineEnding, encoding: ConfigE
 function commentedOut(text: string, hashStart: number, encoding: ConfigEncoding): ParsedAssignment | undefined {
   const rest = text.slice(hashStart + 1);
   if (!rest.includes('=')) return undefined;
-  const outcome = readAssignment(lexConfigLine(rest), rest.length, hashStart, encoding);
+  const outcome = readAssignment(lexConfigLine(rest, { maxSignificant: 4 }), rest.length, hashStart, encoding);
   return outcome === undefined || 'error' in outcome ? undefined : outcome.assignment;
 }
 

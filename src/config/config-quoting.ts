@@ -1,7 +1,6 @@
 import type { ConfigEncoding } from './config-encoding.js';
 import { lexConfigLine } from './config-lexer.js';
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8');
 
 /**
@@ -15,52 +14,65 @@ const decoder = new TextDecoder('utf-8');
 export function unquoteConfigString(token: string, { encoding = 'utf8' }: { encoding?: ConfigEncoding } = {}): string {
   const body = token.slice(1, -1);
   if (!body.includes('\\') && !body.includes("'") && !body.includes('\0')) return body;
-  const bytes: number[] = [];
-  const pushText =
-    encoding === 'latin1'
-      ? (text: string): void => {
-          for (let i = 0; i < text.length; i++) bytes.push(text.charCodeAt(i) & 0xff);
-        }
-      : (text: string): void => {
-          for (const byte of encoder.encode(text)) bytes.push(byte);
-        };
-  // Characters are taken whole (a pair of UTF-16 surrogates is one character, one UTF-8 sequence).
-  const charAt = (at: number): string | undefined => {
-    const code = body.codePointAt(at);
-    return code === undefined ? undefined : String.fromCodePoint(code);
+  // The bytes go into one buffer as large as the body's own bytes (escapes only shrink it); runs
+  // of plain characters are copied whole, so a long value costs a few bytes per character.
+  const isLatin1 = encoding === 'latin1';
+  const bytes = Buffer.allocUnsafe(isLatin1 ? body.length : Buffer.byteLength(body, 'utf8'));
+  let length = 0;
+  const pushText = (from: number, to: number): void => {
+    if (from < to) length += bytes.write(body.slice(from, to), length, isLatin1 ? 'latin1' : 'utf8');
   };
-  for (let i = 0; i < body.length; i++) {
-    const char = charAt(i)!;
-    if (char === '\\') {
-      const next = charAt(++i);
-      if (next === undefined) break;
-      i += next.length - 1;
+  // A run of characters taken as they are starts at `runStart`; a pair of UTF-16 surrogates is
+  // never split, because a run only ends at a backslash or a quote.
+  let runStart = 0;
+  let i = 0;
+  while (i < body.length) {
+    const code = body.charCodeAt(i);
+    if (code === 92) {
+      pushText(runStart, i);
+      if (i + 1 >= body.length) {
+        runStart = body.length;
+        break;
+      }
+      const next = body[i + 1]!;
       const simple = simpleEscapes[next];
       if (simple !== undefined) {
-        bytes.push(simple);
+        bytes[length++] = simple;
+        i += 2;
+        runStart = i;
       } else if (next >= '0' && next <= '7') {
         let value = 0;
         let k = 0;
-        while (k < 3 && body[i + k] !== undefined && body[i + k]! >= '0' && body[i + k]! <= '7') {
-          value = value * 8 + (body.charCodeAt(i + k) - 48);
+        while (k < 3 && i + 1 + k < body.length && body[i + 1 + k]! >= '0' && body[i + 1 + k]! <= '7') {
+          value = value * 8 + (body.charCodeAt(i + 1 + k) - 48);
           k++;
         }
-        i += k - 1;
-        bytes.push(value & 0xff);
+        bytes[length++] = value & 0xff;
+        i += 1 + k;
+        runStart = i;
+      } else if (next.charCodeAt(0) < 0x80) {
+        // Any other character stands for itself.
+        bytes[length++] = next.charCodeAt(0);
+        i += 2;
+        runStart = i;
       } else {
-        pushText(next);
+        // Beyond ASCII it starts the next run, which keeps a surrogate pair whole.
+        runStart = i + 1;
+        i += 2;
       }
-    } else if (char === "'" && body[i + 1] === "'") {
-      bytes.push(0x27);
-      i++;
+    } else if (code === 39 && body.charCodeAt(i + 1) === 39) {
+      pushText(runStart, i);
+      bytes[length++] = 0x27;
+      i += 2;
+      runStart = i;
     } else {
-      pushText(char);
-      i += char.length - 1;
+      i++;
     }
   }
-  const nul = bytes.indexOf(0);
-  const value = Uint8Array.from(nul === -1 ? bytes : bytes.slice(0, nul));
-  return encoding === 'latin1' ? Buffer.from(value).toString('latin1') : decoder.decode(value);
+  pushText(runStart, body.length);
+  const nul = bytes.subarray(0, length).indexOf(0);
+  const value = bytes.subarray(0, nul === -1 ? length : nul);
+  return isLatin1 ? value.toString('latin1') : decoder.decode(value);
 }
 
 const simpleEscapes: Record<string, number> = { b: 0x08, f: 0x0c, n: 0x0a, r: 0x0d, t: 0x09 };
@@ -68,7 +80,7 @@ const simpleEscapes: Record<string, number> = { b: 0x08, f: 0x0c, n: 0x0a, r: 0x
 /** Whether `value` can be written without quotes and read back as the same string. */
 export function isBareConfigValue(value: string): boolean {
   if (value === '') return false;
-  const tokens = lexConfigLine(value);
+  const tokens = lexConfigLine(value, { maxSignificant: 2 });
   if (tokens.length !== 1) return false;
   // Not `qualified-id`: the server does not take `a.b` as a value, only as a name.
   const kind = tokens[0]!.kind;

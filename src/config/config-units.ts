@@ -29,7 +29,7 @@ const isSpace = (char: string | undefined): boolean => char !== undefined && ' \
  */
 function unquoteValue(text: string): string {
   if (!text.includes("'")) return text;
-  const tokens = lexConfigLine(text).filter((t) => t.kind !== 'whitespace');
+  const tokens = lexConfigLine(text, { maxSignificant: 2 }).filter((t) => t.kind !== 'whitespace');
   const only = tokens[0];
   return tokens.length === 1 && only!.kind === 'string' ? unquoteConfigString(only!.text) : text;
 }

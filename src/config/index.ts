@@ -4,7 +4,7 @@ export type { ConfigDiagnostic, ConfigInclude, ConfigLine, ConfigSetting, SaveOp
 export type { ConfigValue } from './setting-input.js';
 export { readConfigFileSet, type ConfigFileSet, type ReadConfigFileSetOptions } from './config-file-set.js';
 export { MAX_INCLUDE_DEPTH, type ConfigFileEntry, type ConfigFileErrorCode } from './config-walk.js';
-export { lexConfigLine, type ConfigToken, type ConfigTokenKind } from './config-lexer.js';
+export { lexConfigLine, type ConfigToken, type ConfigTokenKind, type LexConfigLineOptions } from './config-lexer.js';
 export { foldSettingName } from './config-line.js';
 export { formatConfigValue, quoteConfigString, unquoteConfigString, isBareConfigValue } from './config-quoting.js';
 export { InvalidSettingNameError } from './invalid-setting-name-error.js';

@@ -10,7 +10,7 @@ export type ConfigValue = string | number | boolean;
 /** Validates a setting name as the server's scanner reads names; returns it folded. */
 export function checkSettingName(name: unknown): string {
   if (typeof name !== 'string') throw new InvalidSettingNameError(name, 'not-a-string');
-  const tokens = lexConfigLine(name);
+  const tokens = lexConfigLine(name, { maxSignificant: 2 });
   const only = tokens[0];
   if (tokens.length !== 1 || only === undefined || (only.kind !== 'id' && only.kind !== 'qualified-id')) {
     throw new InvalidSettingNameError(name, 'not-an-identifier');

@@ -2,7 +2,7 @@
 // lines, each keeping its exact text and line ending, so printing is plain concatenation. Edits
 // splice whole logical lines; this is where line endings, the final newline and the comment
 // block that belongs to an entry are handled, for both files alike.
-import { joinLogicalLines, lexContent, type LexedLine, logicalContent, type LogicalLine, splitPhysicalLines } from './auth-lexer.js';
+import { type ContentMap, joinLogicalLines, type LexedLine, lexLogicalLine, type LogicalLine, splitPhysicalLines, textOffsetOf } from './auth-lexer.js';
 
 export type EntryKind = 'blank' | 'comment' | 'item' | 'include' | 'invalid';
 
@@ -26,8 +26,7 @@ export type Classifier<T> = (lexed: LexedLine) => Omit<Entry<T>, 'text' | 'eol' 
 
 /** Lexes one logical line and classifies it. */
 export function makeEntry<T>(line: LogicalLine, major: number, classify: Classifier<T>): Entry<T> {
-  const { content, map } = logicalContent(line, { major });
-  const lexed = lexContent(content, { major });
+  const { map, lexed } = lexLogicalLine(line, { major });
   const info = classify(lexed);
   // Every entry gets the same shape, so that walking thousands of them stays fast.
   const entry: Entry<T> = {
@@ -45,10 +44,9 @@ export function makeEntry<T>(line: LogicalLine, major: number, classify: Classif
 }
 
 /** The 1-based column, in its physical line, of content offset `offset` of a logical line (`map` from logicalContent). */
-export function columnAt(text: string, map: number[], offset: number): number {
-  const at = map[Math.min(offset, map.length - 1)] ?? 0;
-  const before = text.slice(0, at);
-  return at - (before.lastIndexOf('\n') + 1) + 1;
+export function columnAt(text: string, map: ContentMap, offset: number): number {
+  const at = textOffsetOf(map, offset);
+  return at - (at === 0 ? 0 : text.lastIndexOf('\n', at - 1) + 1) + 1;
 }
 
 export class AuthDocument<T> {
@@ -77,7 +75,8 @@ export class AuthDocument<T> {
 
   /** Builds the entry for a line of text we wrote, classified the same way as read ones. */
   entryFor(text: string): Entry<T> {
-    const logical = joinLogicalLines(splitPhysicalLines(text), { major: this.major });
+    // Before 14 the line ending counts toward the server's line buffer (MAX_LINE).
+    const logical = joinLogicalLines(splitPhysicalLines(this.major < 14 ? text + this.eol : text), { major: this.major });
     if (logical.length !== 1) throw new Error(`internal: expected one logical line, got ${logical.length}`);
     return makeEntry({ ...logical[0]!, eol: this.eol }, this.major, this.classify);
   }
@@ -133,9 +132,14 @@ export class AuthDocument<T> {
     return isAlone ? this.commentBlockStart(index) : index;
   }
 
-  /** Inserts entries before position `at` (entries.length appends), keeping a missing final newline missing. */
-  insertEntries(at: number, added: Entry<T>[]): void {
-    if (added.length === 0) return;
+  /**
+   * Inserts entries before position `at` (entries.length appends), keeping a missing final newline
+   * missing; returns where they went: before the first piece of a physical line the server reads
+   * in pieces (MAX_LINE, before 14), never between its pieces.
+   */
+  insertEntries(at: number, added: Entry<T>[]): number {
+    while (at > 0 && at < this.entries.length && this.entries[at - 1]!.eol === '') at--;
+    if (added.length === 0) return at;
     for (const e of added) e.eol = this.eol;
     const last = this.entries[this.entries.length - 1];
     if (at === this.entries.length && last && this.major >= 14 && /\\[\r\n]*$/.test(last.text.slice(last.text.lastIndexOf('\n') + 1))) {
@@ -154,14 +158,25 @@ export class AuthDocument<T> {
     }
     this.entries.splice(at, 0, ...added);
     this.invalidate();
+    return at;
   }
 
   /** Removes entries [from, to) and returns them. */
   removeEntries(from: number, to: number): Entry<T>[] {
+    // A piece of a long physical line (eol '', not last) before the removed entries: what is left
+    // of that line takes their line ending and is read again, as the server will read it.
+    const isPieceBefore = from > 0 && from < to && this.entries[from - 1]!.eol === '';
     const removed = this.entries.splice(from, to - from);
     const hadNoFinalNewline = removed.length > 0 && removed[removed.length - 1]!.eol === '' && from === this.entries.length;
     const newLast = this.entries[this.entries.length - 1];
     if (hadNoFinalNewline && newLast) newLast.eol = '';
+    if (isPieceBefore) {
+      let start = from - 1;
+      while (start > 0 && this.entries[start - 1]!.eol === '') start--;
+      const text = this.entries.slice(start, from).map((e) => e.text + e.eol).join('') + removed[removed.length - 1]!.eol;
+      const logical = joinLogicalLines(splitPhysicalLines(text), { major: this.major });
+      this.entries.splice(start, from - start, ...logical.map((line) => makeEntry(line, this.major, this.classify)));
+    }
     this.invalidate();
     return removed;
   }

@@ -9,7 +9,7 @@ import { columnAt } from './auth-document.js';
 import { isSymlink, readFileNoFollow, type SymlinkOptions } from '../fs/regular-file.js';
 import { SymlinkedFileError } from '../fs/symlinked-file-error.js';
 import { decodeFileBytes } from '../fs/text-encoding.js';
-import { type AuthField, type AuthToken, joinLogicalLines, lexContent, type LexedLine, logicalContent, splitPhysicalLines } from './auth-lexer.js';
+import { type AuthField, type AuthToken, joinLogicalLines, type LexedLine, lexLogicalLine, splitPhysicalLines } from './auth-lexer.js';
 import { joinAuthPath, locateAuthFile } from './auth-paths.js';
 import type { HbaDiagnosticCode } from './hba-rule.js';
 
@@ -99,11 +99,15 @@ export class AuthFileWalk {
     const out: WalkedLine[] = [];
     let number = 1;
     for (const logical of joinLogicalLines(splitPhysicalLines(text), { major })) {
-      const { content, map } = logicalContent(logical, { major });
-      const lexed = lexContent(content, { major });
+      const { map, lexed } = lexLogicalLine(logical, { major });
       const line = number;
       number += logical.lineCount;
       const base = { file: path, line, raw: logical.text, lexed, columnOf: (offset: number) => columnAt(logical.text, map, offset) };
+      // A line the tokenizer refused (a token too long before 16) stays, for the reader to report.
+      if (lexed.error !== undefined) {
+        out.push({ ...base, fields: [] });
+        continue;
+      }
       const expanded = await this.expandLine(lexed, path, depth, chain);
       if ('error' in expanded) {
         out.push({ ...base, fields: [], error: { message: expanded.error.message, code: expanded.error.code, column: base.columnOf(expanded.offset) } });

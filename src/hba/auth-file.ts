@@ -167,8 +167,8 @@ export abstract class AuthFile<T, Input extends { raw?: string }, Read extends I
     entry ??= this.checkedEntry(this.render(item, this.layoutNear(at)), item, input);
     this.checkEncodable([...comments, entry.text].join('\n'));
     const added = comments.map((c) => this.doc.entryFor(c));
-    this.doc.insertEntries(at, [...added, entry]);
-    return this.itemAt(at + added.length);
+    const placed = this.doc.insertEntries(at, [...added, entry]);
+    return this.itemAt(placed + added.length);
   }
 
   /**

@@ -20,6 +20,8 @@ export interface LogicalLine {
   lineCount: number;
   /** The file ended while this line was still continued: the server drops that last backslash too. */
   openEnded?: boolean;
+  /** Before 14: a piece of a physical line that filled the server's line buffer (see MAX_LINE). */
+  isTooLong?: boolean;
 }
 
 /** A token as the server sees it, with where it sits in the logical line's joined content. */
@@ -49,8 +51,9 @@ export interface LexedLine {
   /** Offset of an unquoted `#` comment in `content`, or -1. */
   commentStart: number;
   /**
-   * A tokenizer error, if any. None is produced today: old servers refused tokens over 255 bytes
-   * ("authentication file token too long"), but the 13.23, 15.18 and 18.4 builds tested accept them.
+   * A tokenizer error, if any: before 16 a token is read into a buffer of MAX_TOKEN (10,240)
+   * bytes, and one that does not fit makes the whole line "authentication file token too long"
+   * (the 13.23, 14.23 and 15.18 builds tested; 16 reads tokens of any length).
    */
   error?: string;
 }
@@ -61,6 +64,75 @@ export interface LexOptions {
 }
 
 export const LATEST_MAJOR = 18;
+
+/** hba.c's MAX_TOKEN before 16: a token's value holds at most this many bytes, minus one. */
+export const MAX_TOKEN = 10240;
+export const TOKEN_TOO_LONG = 'authentication file token too long';
+
+/**
+ * hba.c's MAX_LINE before 14: each fgets reads at most MAX_LINE - 1 bytes. A piece that fills
+ * them is "authentication file line too long", and the rest of the physical line is read as a
+ * line of its own (which may hold a rule). Counted in UTF-8; a piece boundary inside a character
+ * puts the whole character in the next piece.
+ */
+export const MAX_LINE = 20480;
+export const LINE_TOO_LONG = 'authentication file line too long';
+
+/** The pieces fgets reads from one physical line before 14, as lines of their own. */
+function splitLongLine(line: PhysicalLine): LogicalLine[] {
+  const limit = MAX_LINE - 1;
+  const full = line.text + line.eol;
+  // Three bytes a code unit at most: a shorter line cannot fill the buffer.
+  if (full.length * 3 < limit) return [{ text: line.text, eol: line.eol, lineCount: 1 }];
+  const pieces: LogicalLine[] = [];
+  let bytes = 0;
+  let pieceStart = 0;
+  let boundary = limit;
+  for (let i = 0; i < full.length; i++) {
+    const length = utf8Length(full.charCodeAt(i));
+    if (bytes + length > boundary) {
+      // The server's piece ends at `boundary`, at or inside this character.
+      pieces.push({ text: full.slice(pieceStart, i), eol: '', lineCount: 1, isTooLong: true });
+      pieceStart = i;
+      boundary += limit;
+    }
+    bytes += length;
+  }
+  const last = full.slice(pieceStart);
+  const eol = last.endsWith('\r\n') ? '\r\n' : last.endsWith('\n') ? '\n' : '';
+  const piece: LogicalLine = { text: last.slice(0, last.length - eol.length), eol, lineCount: 1 };
+  if (bytes - (boundary - limit) === limit) piece.isTooLong = true;
+  pieces.push(piece);
+  return pieces;
+}
+
+/** Bytes of one UTF-16 code unit in UTF-8 (a surrogate pair counts two and two). */
+function utf8Length(code: number): number {
+  return code < 0x80 ? 1 : code < 0x800 || (code >= 0xd800 && code <= 0xdfff) ? 2 : 3;
+}
+
+/**
+ * Whether next_token (13–15) gives up on the token at `start`: before it takes each byte it
+ * checks that the value is under MAX_TOKEN - 1 bytes, for every byte it meets in the token,
+ * quotes and a terminating comma included (not a `#` that starts a comment). Counted in UTF-8.
+ */
+function isTokenTooLong(content: string, start: number): boolean {
+  let bytes = 0;
+  let inQuote = false;
+  let wasQuote = false;
+  for (let pos = start; pos < content.length; pos++) {
+    const c = content[pos]!;
+    if (isBlank(c) && !inQuote) return false;
+    if (c === '#' && !inQuote) return false;
+    const length = utf8Length(content.charCodeAt(pos));
+    if (bytes + length - 1 >= MAX_TOKEN - 1) return true;
+    if (c === ',' && !inQuote) return false;
+    if (c !== '"' || wasQuote) bytes += length;
+    wasQuote = inQuote && c === '"' ? !wasQuote : false;
+    if (c === '"') inQuote = !inQuote;
+  }
+  return false;
+}
 
 /** PostgreSQL's pg_isblank: space, tab and carriage return. */
 export function isBlank(c: string | undefined): boolean {
@@ -97,31 +169,33 @@ function stripCrlf(text: string): string {
  */
 export function joinLogicalLines(lines: PhysicalLine[], options: LexOptions = {}): LogicalLine[] {
   const continuation = (options.major ?? LATEST_MAJOR) >= 14;
+  if (!continuation) return lines.flatMap(splitLongLine);
   const logical: LogicalLine[] = [];
   let i = 0;
   while (i < lines.length) {
     const first = lines[i]!;
-    let text = first.text;
+    // Only the last physical line decides whether the record goes on: the server's test
+    // (buf.len > last_backslash_buflen && buf ends in a backslash) is "the stripped new line is
+    // not empty and ends in a backslash". Testing the joined content instead would flatten a
+    // growing string on every line: quadratic on one long record.
+    const parts = [first.text];
     let eol = first.eol;
-    let count = 1;
-    let content = stripCrlf(first.text);
-    let lastBackslash = 0;
+    let last = stripCrlf(first.text);
     i++;
     let openEnded = false;
-    while (continuation && content.length > lastBackslash && content.endsWith('\\')) {
+    while (continuation && last.endsWith('\\')) {
       const next = lines[i];
       if (!next) {
         openEnded = true;
         break;
       }
-      content = content.slice(0, -1);
-      lastBackslash = content.length;
-      content += stripCrlf(next.text);
-      text += eol + next.text;
+      parts.push(eol, next.text);
+      last = stripCrlf(next.text);
       eol = next.eol;
-      count++;
       i++;
     }
+    const text = parts.length === 1 ? first.text : parts.join('');
+    const count = (parts.length + 1) / 2;
     logical.push(openEnded ? { text, eol, lineCount: count, openEnded } : { text, eol, lineCount: count });
   }
   return logical;
@@ -140,32 +214,65 @@ export function isCommentLine(text: unknown, options: LexOptions = {}): boolean 
   return logical.length === 1 && logical[0]!.eol === '' && logical[0]!.openEnded !== true;
 }
 
+/**
+ * Where the content of a logical line sits in its text: one entry per non-empty physical part,
+ * so that it stays small on a long record (a map per character would be eight bytes a character).
+ */
+export interface ContentMap {
+  /** Offset in the content where each non-empty part starts, ascending. */
+  contentStarts: number[];
+  /** Offset in the line's text of that part's first character. */
+  textStarts: number[];
+  contentLength: number;
+  textLength: number;
+}
+
+/** The offset in the line's text of content offset `offset`; the end of the text from the end of the content on. */
+export function textOffsetOf(map: ContentMap, offset: number): number {
+  if (offset >= map.contentLength || map.contentStarts.length === 0) return map.textLength;
+  let low = 0;
+  let high = map.contentStarts.length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if (map.contentStarts[middle]! <= offset) low = middle;
+    else high = middle - 1;
+  }
+  return map.textStarts[low]! + Math.max(0, offset - map.contentStarts[low]!);
+}
+
 /** The content the server tokenizes for a logical line: physical lines joined, backslashes removed. */
-export function logicalContent(line: LogicalLine, options: LexOptions = {}): { content: string; map: number[] } {
-  // map[i] is the offset in line.text of content[i], so edits can find the original characters.
+export function logicalContent(line: LogicalLine, options: LexOptions = {}): { content: string; map: ContentMap } {
   // line.text holds the physical lines joined by their endings (an empty last one too).
-  const physical = line.text.split('\n').map((text, i, all) => ({ text, eol: i < all.length - 1 ? '\n' : '' }));
-  const map: number[] = [];
-  let content = '';
+  const physical = line.text.split('\n');
+  const continuation = (options.major ?? LATEST_MAJOR) >= 14;
+  const parts: string[] = [];
+  const map: ContentMap = { contentStarts: [], textStarts: [], contentLength: 0, textLength: line.text.length };
   let offset = 0;
-  let lastBackslash = 0;
-  physical.forEach((part, index) => {
+  physical.forEach((text, index) => {
     const isLast = index === physical.length - 1;
-    let stripped = stripCrlf(part.text);
-    if ((!isLast || line.openEnded === true) && (options.major ?? LATEST_MAJOR) >= 14 && stripped.length + content.length > lastBackslash && stripped.endsWith('\\')) {
-      stripped = stripped.slice(0, -1);
+    let stripped = stripCrlf(text);
+    if ((!isLast || line.openEnded === true) && continuation && stripped.endsWith('\\')) stripped = stripped.slice(0, -1);
+    if (stripped.length > 0) {
+      map.contentStarts.push(map.contentLength);
+      map.textStarts.push(offset);
+      parts.push(stripped);
+      map.contentLength += stripped.length;
     }
-    for (let k = 0; k < stripped.length; k++) map.push(offset + k);
-    content += stripped;
-    lastBackslash = content.length;
-    offset += part.text.length + part.eol.length;
+    offset += text.length + 1;
   });
-  map.push(line.text.length);
-  return { content, map };
+  return { content: parts.join(''), map };
+}
+
+/** A logical line's content, where it sits in the text, and its tokens (or the server's error for it). */
+export function lexLogicalLine(line: LogicalLine, options: LexOptions = {}): { content: string; map: ContentMap; lexed: LexedLine } {
+  const { content, map } = logicalContent(line, options);
+  const lexed: LexedLine = line.isTooLong === true ? { fields: [], content, commentStart: -1, error: LINE_TOO_LONG } : lexContent(content, options);
+  return { content, map, lexed };
 }
 
 /** Tokenizes one logical line's content into fields, exactly as next_field_expand does. */
-export function lexContent(content: string, _options: LexOptions = {}): LexedLine {
+export function lexContent(content: string, options: LexOptions = {}): LexedLine {
+  const hasTokenLimit = (options.major ?? LATEST_MAJOR) < 16;
   const fields: AuthField[] = [];
   let pos = 0;
   let commentStart = -1;
@@ -177,7 +284,9 @@ export function lexContent(content: string, _options: LexOptions = {}): LexedLin
       // Skip blanks and commas before the token.
       while (pos < content.length && (isBlank(content[pos]) || content[pos] === ',')) pos++;
       const start = pos;
+      // The value is built from slices between the quotes it drops, not a character at a time.
       let value = '';
+      let chunkStart = pos;
       let inQuote = false;
       let wasQuote = false;
       let sawQuote = false;
@@ -187,22 +296,32 @@ export function lexContent(content: string, _options: LexOptions = {}): LexedLin
         const c = content[pos]!;
         if (c === '#' && !inQuote) {
           commentStart = pos;
-          pos = content.length;
           break;
         }
         if (c === ',' && !inQuote) {
           terminatingComma = true;
           break;
         }
-        if (c !== '"' || wasQuote) value += c;
-        wasQuote = inQuote && c === '"' ? !wasQuote : false;
         if (c === '"') {
+          if (!wasQuote) {
+            value += content.slice(chunkStart, pos);
+            chunkStart = pos + 1;
+            if (value === '') initialQuote = true;
+          }
+          wasQuote = inQuote ? !wasQuote : false;
           inQuote = !inQuote;
           sawQuote = true;
-          if (value === '') initialQuote = true;
+        } else {
+          wasQuote = false;
         }
         pos++;
       }
+      value += content.slice(chunkStart, pos);
+      // Three bytes a character at most: only a token that long can reach the limit.
+      if (hasTokenLimit && (pos - start + 1) * 3 >= MAX_TOKEN - 1 && isTokenTooLong(content, start)) {
+        return { fields: [], content, commentStart: -1, error: TOKEN_TOO_LONG };
+      }
+      if (commentStart !== -1) pos = content.length;
       const end = terminatingComma ? pos : Math.min(pos, commentStart === -1 ? pos : commentStart);
       if (terminatingComma) pos++;
       const hasToken = sawQuote || value !== '';
