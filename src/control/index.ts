@@ -14,3 +14,5 @@ export * from './user-command.js';
 export * from './wait-for-server.js';
 export * from './watchdog.js';
 export * from './log-tail.js';
+export * from './removal-error.js';
+export * from './remove-tree.js';

@@ -1,6 +1,6 @@
-import { readdir, rm, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isPostmasterOf, readPostmasterPid, waitForExit } from '../control/index.js';
+import { isPostmasterOf, readPostmasterPid, removeTree, waitForExit } from '../control/index.js';
 import { isOwnerAlive, readOwnerMarker } from './owner-marker.js';
 import { removeLeakedSegment } from './shared-memory.js';
 
@@ -44,7 +44,7 @@ export async function sweepLeftovers(folder: string, options: { only?: (name: st
     }
     // A postmaster killed outright leaves its shared memory segment: ours to remove.
     if (lock !== null && (await removeLeakedSegment(lock.shmemKey))) result.removedSegments.push(lock.shmemKey!.trim());
-    await rm(path, { recursive: true, force: true });
+    await removeTree(path);
     result.removed.push(path);
   }
   return result;
