@@ -169,7 +169,28 @@ function findArguments(path: string, hasDescriptor: boolean): string[] {
   return [...(hasDescriptor ? ['-H', '/proc/self/fd/3'] : [path]), '-xdev', '-mindepth', '1', '-delete'];
 }
 
+/**
+ * Empties the folder as its owner. One more run when the first fails: another removal of the
+ * same folder at the same time (a dispose and a sweep) makes `find` report entries that vanished
+ * under it; the second run sees what is really left.
+ */
 async function emptyAsOwner(path: string, fd: number, owner: RunAsUser): Promise<void> {
+  try {
+    await runFindAsOwner(path, fd, owner);
+  } catch {
+    await runFindAsOwner(path, fd, owner);
+  }
+}
+
+function emptyAsOwnerSync(path: string, fd: number, owner: RunAsUser): void {
+  try {
+    runFindAsOwnerSync(path, fd, owner);
+  } catch {
+    runFindAsOwnerSync(path, fd, owner);
+  }
+}
+
+async function runFindAsOwner(path: string, fd: number, owner: RunAsUser): Promise<void> {
   const hasDescriptor = hasProcFd();
   const command = userCommand('find', findArguments(path, hasDescriptor), owner);
   const started = Date.now();
@@ -184,7 +205,7 @@ async function emptyAsOwner(path: string, fd: number, owner: RunAsUser): Promise
   checkFind(path, owner, command.file, command.args, result);
 }
 
-function emptyAsOwnerSync(path: string, fd: number, owner: RunAsUser): void {
+function runFindAsOwnerSync(path: string, fd: number, owner: RunAsUser): void {
   const hasDescriptor = hasProcFd();
   const command = userCommand('find', findArguments(path, hasDescriptor), owner);
   const started = Date.now();

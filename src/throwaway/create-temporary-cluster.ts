@@ -219,7 +219,8 @@ async function createOne(options: TemporaryClusterOptions): Promise<TemporaryClu
   } catch (error) {
     if (cluster !== null) await cluster.dispose().catch(() => undefined);
     if (options.keep !== true) {
-      await removeTree(directory);
+      // The error that matters is the one thrown below; dispose may be removing the folder too.
+      await removeTree(directory).catch(() => undefined);
       unregisterCleanup();
     }
     if (signal.aborted && !(callerSignal?.aborted ?? false) && !(error instanceof TemporaryClusterError)) {
