@@ -1,5 +1,5 @@
 import { constants as fsConstants } from 'node:fs';
-import { access, mkdtemp, readdir, readFile, rm, stat, writeFile, unlink } from 'node:fs/promises';
+import { access, mkdtemp, readdir, readFile, stat, writeFile, unlink } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -322,7 +322,8 @@ export class Cluster {
       if (makesWaldir) await recordWalDirectory(this.dataDirectory, resolve(options.waldir!));
       this.#emit({ type: 'initialized', message: `initialized ${this.dataDirectory}`, dataDirectory: this.dataDirectory, durationMs: Date.now() - started });
     } finally {
-      if (secretFolder !== null) await rm(secretFolder, { recursive: true, force: true });
+      // Given to the server's user for initdb: removed without following what it may have put there.
+      if (secretFolder !== null) await removeTree(secretFolder);
     }
     this.#superuser = options.user ?? this.#superuser ?? user?.user;
     this.#password = password;
