@@ -1,5 +1,5 @@
 import { constants as fsConstants } from 'node:fs';
-import { access, mkdtemp, readdir, readFile, rm, stat, lstat, readlink, writeFile, unlink } from 'node:fs/promises';
+import { access, mkdtemp, readdir, readFile, stat, writeFile, unlink } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -21,6 +21,7 @@ import {
   readControlData,
   readPostmasterPid,
   readSysvSegments,
+  removeTree,
   resolveRunAs,
   RunAsError,
   runCommand,
@@ -44,10 +45,12 @@ import { ownLinkAccess, type LinkedFileAccess, type SymlinkOptions } from '../fs
 import { HbaFile, IdentFile } from '../hba/index.js';
 import { describeSettings, Installation, reachableInstallation } from '../installation/index.js';
 import { ClusterSettings } from './cluster-settings.js';
+import { carryOutDrop, planDrop, type DropOptions, type DropResult } from './cluster-drop.js';
+import { writeClusterMarker } from './cluster-marker.js';
+import { recordWalDirectory } from './wal-directory-record.js';
 import { settingNamesArgument, unknownSettingNames, type DescribeSettings } from './setting-names.js';
 import { invalidSettingValues, type InvalidSettingValue } from './setting-values.js';
 import { ClusterInitializationError } from './cluster-initialization-error.js';
-import { ClusterNotInitializedError } from './cluster-not-initialized-error.js';
 import type { ClusterEvent, ClusterLog } from './cluster-events.js';
 import { ClusterNotRunningError } from './cluster-not-running-error.js';
 import { missingFileError } from './cluster-not-initialized-error.js';
@@ -338,6 +341,8 @@ export class Cluster {
     const args = initdbArguments(this.dataDirectory, options, this.installation.versionInfo.major);
 
     const created: string[] = [];
+    // Only a WAL directory init() makes is removed by drop(): one that was there stays.
+    const makesWaldir = options.waldir !== undefined && !(await exists(options.waldir));
     const program = await this.#programFor('initdb', initdb, user);
     if (user !== null && isRoot()) {
       // initdb runs as `user`, who must be able to create the data directory: make it for them.
@@ -369,13 +374,16 @@ export class Cluster {
           ...(command.uid !== undefined ? { uid: command.uid, gid: command.gid! } : {}),
         });
       } catch (error) {
-        for (const folder of created) await rm(folder, { recursive: true, force: true });
+        for (const folder of created) await removeTree(folder);
         if (error instanceof CommandError) throw new InitDBError(this.dataDirectory, initdb, args, error);
         throw error;
       }
+      await writeClusterMarker(this.dataDirectory);
+      if (makesWaldir) await recordWalDirectory(this.dataDirectory, resolve(options.waldir!));
       this.#emit({ type: 'initialized', message: `initialized ${this.dataDirectory}`, dataDirectory: this.dataDirectory, durationMs: Date.now() - started });
     } finally {
-      if (secretFolder !== null) await rm(secretFolder, { recursive: true, force: true });
+      // Given to the server's user for initdb: removed without following what it may have put there.
+      if (secretFolder !== null) await removeTree(secretFolder);
     }
     this.#superuser = options.user ?? this.#superuser ?? user?.user;
     this.#password = password;
@@ -882,30 +890,22 @@ export class Cluster {
     return reloadAndReport(connection, target.pid, () => this.#signal(target.pid, target.server, 'SIGHUP'), { ...options, checkValues });
   }
 
-  /** Stops the server if it runs (fast, escalating) and removes the data directory, a separate WAL directory and the default log file. */
-  async drop(options: { timeout?: number; escalationTimeout?: number; signal?: AbortSignal } = {}): Promise<void> {
-    // Only a data directory (or an empty or missing folder) is removed: a Cluster pointed at the
-    // wrong path, say a home folder, must not take it with it.
-    const contents = await readdir(this.dataDirectory).catch(() => null);
-    if (contents !== null && contents.length > 0 && !contents.includes('PG_VERSION')) {
-      const marker = join(this.dataDirectory, 'PG_VERSION');
-      throw new ClusterNotInitializedError(
-        this.dataDirectory,
-        marker,
-        null,
-        `Refusing to drop ${this.dataDirectory}: it holds files but no PG_VERSION, so it is not a PostgreSQL data directory`,
-      );
-    }
-    await this.stop({ mode: 'fast', ...options });
-    options.signal?.throwIfAborted();
-    const wal = join(this.dataDirectory, 'pg_wal');
-    const walTarget = await lstat(wal)
-      .then(async (stats) => (stats.isSymbolicLink() ? resolve(this.dataDirectory, await readlink(wal)) : null))
-      .catch(() => null);
-    await rm(this.dataDirectory, { recursive: true, force: true });
-    if (walTarget !== null) await rm(walTarget, { recursive: true, force: true });
-    await rm(this.logPath, { force: true });
+  /**
+   * Stops the server if it runs (fast, escalating) and removes the data directory, the WAL
+   * directory its init() made and the default log file. Refuses (ClusterDropError, nothing
+   * removed) a path that is not a directory, and a directory without `PG_VERSION` and
+   * pg-cluster's marker unless `force`. Never follows a link out of the data directory: the
+   * link goes, its target stays and the result lists it in `kept`.
+   */
+  async drop(options: DropOptions = {}): Promise<DropResult> {
+    const { force = false, ...stopOptions } = options;
+    if (typeof force !== 'boolean') throw expected('force', 'a boolean', force);
+    const plan = await planDrop(this.dataDirectory, force);
+    await this.stop({ mode: 'fast', ...stopOptions });
+    stopOptions.signal?.throwIfAborted();
+    const result = await carryOutDrop(plan, this.logPath);
     this.#emit({ type: 'drop', message: `dropped ${this.dataDirectory}`, dataDirectory: this.dataDirectory });
+    return result;
   }
 
   /** The pg_hba.conf the server reads: the `hba_file` setting, by default `<dataDirectory>/pg_hba.conf`. */

@@ -20,3 +20,5 @@ export * from './unsafe-log-file-error.js';
 export * from './server-processes.js';
 export * from './server-remains.js';
 export * from './shared-memory.js';
+export * from './removal-error.js';
+export * from './remove-tree.js';

@@ -86,6 +86,21 @@ export async function lookUpUser(name: string): Promise<RunAsUser | null> {
   return found;
 }
 
+/**
+ * The user with the numeric id `uid`, from /etc/passwd and /etc/group (synchronous: the exit
+ * cleanup uses it), or null when no entry names it. Not cached: a removal asks once per tree.
+ */
+export function lookUpUserById(uid: number): RunAsUser | null {
+  let passwd: string;
+  try {
+    passwd = readFileSync('/etc/passwd', 'utf8');
+  } catch {
+    return null;
+  }
+  const entry = passwd.split('\n').find((line) => line.split(':')[2] === String(uid));
+  return entry === undefined ? null : lookUpInFiles(entry.split(':')[0]!);
+}
+
 function lookUpInFiles(name: string): RunAsUser | null {
   let passwd: string;
   let group = '';

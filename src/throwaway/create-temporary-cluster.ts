@@ -1,9 +1,9 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { Cluster, ClusterStartupError } from '../cluster/index.js';
-import { handOverCreatedFolder, registerExitCleanup, resolveRunAs, type SettingValue } from '../control/index.js';
+import { handOverCreatedFolder, registerExitCleanup, removeTree, removeTreeSync, resolveRunAs, type SettingValue } from '../control/index.js';
 import { defaultInstallation, type Installation } from '../installation/index.js';
 import { expected } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
@@ -139,7 +139,8 @@ async function createOne(options: TemporaryClusterOptions): Promise<TemporaryClu
     );
   }
   // From here on, an exit of this process removes the folder (unless kept).
-  const unregisterCleanup = options.keep === true ? () => undefined : registerExitCleanup(() => rmSync(directory, { recursive: true, force: true }));
+  // Synchronous (nothing else runs at exit) and, like every removal here, never through a link the server's user made.
+  const unregisterCleanup = options.keep === true ? () => undefined : registerExitCleanup(() => removeTreeSync(directory));
   let cluster: TemporaryCluster | null = null;
   try {
     await writeOwnerMarker(directory);
@@ -218,7 +219,8 @@ async function createOne(options: TemporaryClusterOptions): Promise<TemporaryClu
   } catch (error) {
     if (cluster !== null) await cluster.dispose().catch(() => undefined);
     if (options.keep !== true) {
-      await rm(directory, { recursive: true, force: true });
+      // The error that matters is the one thrown below; dispose may be removing the folder too.
+      await removeTree(directory).catch(() => undefined);
       unregisterCleanup();
     }
     if (signal.aborted && !(callerSignal?.aborted ?? false) && !(error instanceof TemporaryClusterError)) {

@@ -1,6 +1,6 @@
-import { readdir, rm, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { clearServerRemains, isPostmasterOf, readPostmasterPid, waitForExit } from '../control/index.js';
+import { clearServerRemains, isPostmasterOf, readPostmasterPid, removeTree, waitForExit } from '../control/index.js';
 import { isOwnerAlive, readOwnerMarker } from './owner-marker.js';
 
 /** A folder without a marker is someone's creation in progress unless it is older than this. */
@@ -53,7 +53,7 @@ export async function sweepLeftovers(folder: string, options: { only?: (name: st
         else result.removedDsmSegments.push(name);
       }
     }
-    await rm(path, { recursive: true, force: true });
+    await removeTree(path);
     result.removed.push(path);
   }
   return result;

@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { InitOptions } from '../cluster/index.js';
 import { Cluster } from '../cluster/index.js';
-import { ensureOwned, resolveRunAs } from '../control/index.js';
+import { ensureOwned, removeTree, resolveRunAs } from '../control/index.js';
 import type { Installation } from '../installation/index.js';
 import { sweepLeftovers } from './leftovers.js';
 import { TemporaryClusterError } from './temporary-cluster-error.js';
@@ -23,7 +23,7 @@ const UNREADABLE_GRACE_MS = 60_000;
 const buildsInFlight = new Map<string, Promise<Template>>();
 
 /** Bumped when the layout or the build steps of a template change: older templates are then ignored (and pruned). */
-const TEMPLATE_FORMAT = 2;
+const TEMPLATE_FORMAT = 3;
 
 /** What a template's `template.json` holds. */
 export interface TemplateInfo {
@@ -140,7 +140,7 @@ export class TemplateCache {
       // The installation at this path changed (an upgrade): its older templates can never be used again.
       await this.#remove(await this.#superseded(info));
     } finally {
-      await rm(build, { recursive: true, force: true });
+      await removeTree(build);
     }
     const built = await this.#read(key, fingerprint);
     if (built === null) {
@@ -151,7 +151,7 @@ export class TemplateCache {
 
   /** Removes every template (and abandoned builds). Clusters already copied are not affected. */
   async clear(): Promise<void> {
-    await rm(this.directory, { recursive: true, force: true });
+    await removeTree(this.directory);
   }
 
   /**
@@ -166,7 +166,7 @@ export class TemplateCache {
   async prune(): Promise<PrunedTemplate[]> {
     const all = await readdir(this.directory).catch(() => [] as string[]);
     // What a killed process left half-way: a template moved aside to be removed, a build of a dead builder.
-    for (const name of all.filter((entry) => /^\.stale-[A-Za-z0-9-]+$/.test(entry))) await rm(join(this.directory, name), { recursive: true, force: true });
+    for (const name of all.filter((entry) => /^\.stale-[A-Za-z0-9-]+$/.test(entry))) await removeTree(join(this.directory, name));
     if (all.some((name) => name.startsWith('.build-'))) await sweepLeftovers(this.directory, { only: (name) => name.startsWith('.build-') });
     const names = all.filter((name) => !name.startsWith('.'));
     const doomed: PrunedTemplate[] = [];
@@ -212,7 +212,7 @@ export class TemplateCache {
   async #discard(key: string): Promise<void> {
     if (key === '' || key.includes('/') || key.startsWith('.')) return;
     const stale = join(this.directory, `.stale-${key}-${process.pid}-${randomBytes(4).toString('hex')}`);
-    if (await rename(join(this.directory, key), stale).then(() => true, () => false)) await rm(stale, { recursive: true, force: true });
+    if (await rename(join(this.directory, key), stale).then(() => true, () => false)) await removeTree(stale);
   }
 
   /** The templates in the cache. */

@@ -1,7 +1,6 @@
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Cluster, type ClusterEvent, type ClusterInstallation } from '../cluster/index.js';
-import { isProcessAlive, readPostmasterPid, removeLeakedSegment } from '../control/index.js';
+import { isProcessAlive, readPostmasterPid, removeLeakedSegment, removeTree } from '../control/index.js';
 import type { ClientConfig, ConnectionEnv, ConnectionInfo } from './connection-info.js';
 import { writeOwnerMarker } from './owner-marker.js';
 import { trackCleanup } from './pending-cleanups.js';
@@ -149,7 +148,8 @@ export class TemporaryCluster extends Cluster {
         // System V segment: remove the segment before the folder that names it.
         const lock = await readPostmasterPid(dataDirectory).catch(() => null);
         if (lock !== null && !isProcessAlive(lock.pid)) await removeLeakedSegment(lock.shmemKey);
-        await rm(directory, { recursive: true, force: true, maxRetries: 3 });
+        // The server's user can write in the folder: removed without following a link (as that user, see removeTree).
+        await removeTree(directory);
       })().finally(() => this.#unregisterCleanup()),
     );
   }

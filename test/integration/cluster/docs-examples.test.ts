@@ -37,6 +37,10 @@ const expectations: Record<string, (printed: unknown[][]) => void> = {
   'dispose.ts': (printed) => {
     expect(printed[0]).toEqual([false]);
   },
+  'drop.ts': (printed) => {
+    expect(printed[0]).toEqual([{ removed: [expect.stringMatching(/\/data$/), expect.stringMatching(/\/wal$/)], kept: [] }]);
+    expect(printed[1]).toEqual(['DROP_NOT_A_DIRECTORY']);
+  },
 };
 
 function leftovers(): string[] {

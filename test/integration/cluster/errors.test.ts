@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cluster,
+  ClusterDropError,
   ClusterInitializationError,
-  ClusterNotInitializedError,
   ClusterNotRunningError,
   ClusterStartupError,
   ClusterTimeoutError,
@@ -328,8 +328,8 @@ describe('drop', () => {
     mkdirSync(w.dataDirectory, { recursive: true });
     writeFileSync(join(w.dataDirectory, 'precious.txt'), 'keep me');
     const error = await rejection(w.cluster.drop());
-    expect(error).toBeInstanceOf(ClusterNotInitializedError);
-    expect(error).toMatchObject({ code: 'CLUSTER_NOT_INITIALIZED', dataDirectory: w.dataDirectory, path: join(w.dataDirectory, 'PG_VERSION') });
+    expect(error).toBeInstanceOf(ClusterDropError);
+    expect(error).toMatchObject({ code: 'DROP_NOT_A_CLUSTER', dataDirectory: w.dataDirectory, path: join(w.dataDirectory, 'PG_VERSION') });
     expect(error.message).toContain('Refusing to drop');
     expect(readdirSync(w.dataDirectory)).toEqual(['precious.txt']);
   });

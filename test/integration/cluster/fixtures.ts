@@ -77,7 +77,7 @@ export function fakeServerInstallation(program: 'never-ready-postgres' | 'stubbo
   return { ...real, paths: { ...real.paths, postgres: join(process.cwd(), 'test', 'fixtures', 'control', program) } };
 }
 
-/** Makes `dataDirectory` look initialized (PG_VERSION, postgresql.conf, base), owned by the server's user. */
+/** Makes `dataDirectory` look initialized (PG_VERSION, postgresql.conf, base, pg-cluster's marker), owned by the server's user. */
 export async function fakeDataDirectory(dataDirectory: string): Promise<void> {
   const { mkdirSync, writeFileSync } = await import('node:fs');
   const { chownTree, resolveRunAs } = await import('../../../src/control/index.js');
@@ -85,6 +85,8 @@ export async function fakeDataDirectory(dataDirectory: string): Promise<void> {
   writeFileSync(join(dataDirectory, 'PG_VERSION'), '15\n');
   writeFileSync(join(dataDirectory, 'postgresql.conf'), '');
   await chownTree(dataDirectory, await resolveRunAs());
+  const { writeClusterMarker } = await import('../../../src/cluster/index.js');
+  await writeClusterMarker(dataDirectory);
 }
 
 /** A TCP port nobody listens on right now. */
