@@ -77,7 +77,9 @@ describe('createTemporaryCluster', () => {
       expect(await cluster.query('SHOW dynamic_shared_memory_type')).toEqual([{ dynamic_shared_memory_type: 'mmap' }]);
       const lock = (await readPostmasterPid(cluster.dataDirectory))!;
       const id = lock.shmemKey!.trim().split(/\s+/)[1];
-      await cluster.kill();
+      // Killed behind the SDK's back (kill() would clean up itself): dispose() must do it.
+      process.kill(lock.pid, 'SIGKILL');
+      await cluster.daemonProcess!.exited;
       const hasSegment = () => readFileSync('/proc/sysvipc/shm', 'utf8').split('\n').some((line) => line.trim().split(/\s+/)[1] === id);
       expect(hasSegment()).toBe(true);
       await cluster.dispose();
