@@ -10,3 +10,5 @@ export * from './init-db-error.js';
 export * from './stop-mode.js';
 export * from './cluster-settings.js';
 export * from './unknown-setting-error.js';
+export * from './scram-verifier.js';
+export * from './saslprep.js';
