@@ -78,5 +78,10 @@ describe('a password set as computeScramVerifier(password)', () => {
       expect((await client.query('SELECT current_user AS me')).rows).toEqual([{ me: role }]);
       await client.end();
     }
+    // What docs/cluster.md says of it: node-postgres maps and normalizes a password SASLprep
+    // refuses instead of sending its raw bytes, so such a password with a mapped character fails there.
+    await roleWithVerifier('scram_pg_refused', computeScramVerifier('\u00a0pass😀'));
+    const client = new pg.Client({ host: '127.0.0.1', port, user: 'scram_pg_refused', database: 'postgres', password: '\u00a0pass😀' });
+    await expect(client.connect()).rejects.toThrow(/password authentication failed/);
   });
 });
