@@ -888,7 +888,7 @@ export class Cluster {
     };
   }
 
-  /** `inspect()` and `console.log` show {@link toJSON}: no password, even with `showHidden`. */
+  /** What `inspect()` (and so the console) shows: {@link toJSON}, no password, even with `showHidden`. */
   [inspect.custom](_depth: number, options: InspectOptionsStylized, show: typeof inspect): string {
     return `${this.constructor.name} ${show(this.toJSON(), options)}`;
   }

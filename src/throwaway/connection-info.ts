@@ -171,7 +171,7 @@ export class ConnectionInfo implements ConnectionParameters {
     return json;
   }
 
-  /** `inspect()` and `console.log` show the redacted form. */
+  /** What `inspect()` (and so the console) shows: the redacted form. */
   [inspect.custom](_depth: number, options: InspectOptionsStylized, show: typeof inspect): string {
     return `ConnectionInfo ${show(this.toJSON(), options)}`;
   }
