@@ -198,7 +198,7 @@ describe('ConnectionInfo', () => {
 
   it('redacts the password in toJSON() and inspect(); toParameters({ includePassword: true }) carries it to ConnectionInfo.from', () => {
     const password = 'hunter2-s3cret';
-    const locked = new ConnectionInfo({ ...socket.toParameters(), password });
+    const locked = new ConnectionInfo({ host: socket.host, port: socket.port, user: socket.user, database: socket.database, password });
     const redacted = { host: '/tmp/pgc x', port: 5432, user: 'postgres', database: 'app', password: '<redacted>' };
     expect(locked.toJSON()).toEqual(redacted);
     expect(JSON.stringify(locked)).not.toContain(password);
