@@ -52,7 +52,8 @@ export function chooseAuthentication(options: InitOptions): { authLocal?: string
   const setsBoth = extra.some((arg) => typeof arg === 'string' && (arg.startsWith('-A') || arg === '--auth' || arg.startsWith('--auth=')));
   const setsLocal = setsBoth || options.authLocal !== undefined || extra.some((arg) => typeof arg === 'string' && arg.startsWith('--auth-local'));
   const setsHost = setsBoth || options.authHost !== undefined || extra.some((arg) => typeof arg === 'string' && arg.startsWith('--auth-host'));
-  const hasPassword = options.password !== undefined;
+  // A password file in extraArgs is a password too (initdb then enables nothing by itself).
+  const hasPassword = options.password !== undefined || extra.some((arg) => typeof arg === 'string' && arg.startsWith('--pwfile'));
   return {
     ...(setsLocal ? {} : { authLocal: hasPassword ? 'scram-sha-256' : 'peer' }),
     ...(setsHost ? {} : { authHost: hasPassword ? 'scram-sha-256' : 'reject' }),
