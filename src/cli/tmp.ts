@@ -17,7 +17,7 @@ import { UsageError } from './usage-error.js';
 export const tmpCommand: CliCommand = {
   name: 'tmp',
   summary: 'Start a throwaway cluster, print how to connect, remove it on Ctrl-C (or run a command against it)',
-  usage: '[--major <n>] [--tcp] [--port <n>] [--password <p> | --password-file <path>] [--database <name>] [--run-as <user>] [--keep] [--json] [-- <command> [args…]]',
+  usage: '[--major <n>] [--tcp] [--port <n>] [--password <p> | --password-file <path>] [--auth <method>] [--database <name>] [--run-as <user>] [--keep] [--json] [-- <command> [args…]]',
   positionals: true,
   options: [
     { name: 'major', type: 'string', value: 'n', description: 'The PostgreSQL major version to use (default: the default installation)' },
@@ -25,6 +25,7 @@ export const tmpCommand: CliCommand = {
     { name: 'port', type: 'string', value: 'n', description: 'Listen on localhost on this port' },
     { name: 'password', type: 'string', value: 'p', description: 'Require this password (scram-sha-256) for postgres (visible to ps: prefer --password-file)' },
     { name: 'password-file', type: 'string', value: 'path', description: 'Require the password on the first line of this file' },
+    { name: 'auth', type: 'string', value: 'method', description: 'trust or scram-sha-256 (default: trust on the private socket; over TCP a password, generated unless given)' },
     { name: 'database', type: 'string', value: 'name', description: 'Create this database and make it the default one' },
     { name: 'run-as', type: 'string', value: 'user', description: 'As root: the OS user the server runs as (default: $PG_CLUSTER_RUN_AS, else postgres)' },
     { name: 'keep', type: 'boolean', description: 'Keep the cluster folder afterwards (for debugging) and print where it is' },
@@ -41,6 +42,10 @@ export const tmpCommand: CliCommand = {
     if (values.tcp === true) options.tcp = true;
     const password = await passwordFrom(values.password, values['password-file']);
     if (password !== undefined) options.password = password;
+    if (values.auth !== undefined) {
+      if (values.auth !== 'trust' && values.auth !== 'scram-sha-256') throw new UsageError(`--auth expects trust or scram-sha-256, got \`${String(values.auth)}\``, 'tmp');
+      options.auth = values.auth;
+    }
     if (typeof values.database === 'string') options.database = values.database;
     if (values.keep === true) options.keep = true;
     if (values['run-as'] !== undefined) {
@@ -69,7 +74,7 @@ export const tmpCommand: CliCommand = {
       if (values.json === true) {
         const tcp = cluster.tcpConnectionInfo;
         const tcpForms = tcp === null ? {} : { tcpConnectionString: tcp.connectionString(), tcpUri: tcp.uri() };
-        io.stdout.write(`${JSON.stringify({ ...info.toJSON(), connectionString: info.connectionString(), uri: info.uri(), ...tcpForms, directory: cluster.directory })}\n`);
+        io.stdout.write(`${JSON.stringify({ ...info.toParameters({ includePassword: true }), connectionString: info.connectionString(), uri: info.uri(), ...tcpForms, directory: cluster.directory })}\n`);
       } else {
         io.stdout.write(
           [

@@ -10,7 +10,9 @@ export type ClusterInitializationErrorCode =
   /** The data directory lies inside another cluster's data directory. */
   | 'INSIDE_ANOTHER_CLUSTER'
   /** `initdb` ran and failed: see InitDBError. */
-  | 'INITDB_FAILED';
+  | 'INITDB_FAILED'
+  /** pg_hba.conf or pg_ident.conf, to be given the peer map after initdb, is not a regular file (a symbolic link, say): it is not followed. */
+  | 'AUTH_FILE_NOT_REGULAR';
 
 /** The cluster could not be initialized. `path` is the file or folder in the way, when there is one. */
 export class ClusterInitializationError extends PgClusterError {

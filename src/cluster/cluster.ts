@@ -3,6 +3,7 @@ import { access, mkdtemp, readdir, readFile, stat, writeFile, unlink } from 'nod
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
+import { inspect, type InspectOptionsStylized } from 'node:util';
 import {
   assertAccessible,
   childPids,
@@ -57,7 +58,8 @@ import { missingFileError } from './cluster-not-initialized-error.js';
 import { ClusterStartupError } from './cluster-startup-error.js';
 import { ClusterTimeoutError } from './cluster-timeout-error.js';
 import { InitDBError } from './init-db-error.js';
-import { initdbArguments, type InitOptions } from './init-arguments.js';
+import { chooseAuthentication, initdbArguments, PEER_MAP, type InitOptions } from './init-arguments.js';
+import { writePeerMap } from './peer-map.js';
 import { reloadAndReport } from './reload-report.js';
 import { nextStopMode, stopSignals, isStopMode, type StopMode } from './stop-mode.js';
 
@@ -78,6 +80,8 @@ export interface ClusterOptions {
   log?: ClusterLog;
   /** The superuser name for connectionOptions() when this object did not run init(). Default: the OS user the server runs as. */
   superuser?: string;
+  /** The superuser's password for connectionOptions() when this object did not run init() (never shown by inspect or toJSON). */
+  password?: string;
   /**
    * The signal the server gets when the Node thread that started it dies, even by SIGKILL
    * (Linux, through setpriv --pdeathsig). Default `SIGQUIT` (immediate shutdown). null turns it
@@ -177,6 +181,18 @@ export interface ConnectionOptions {
   password?: string;
 }
 
+/** What `JSON.stringify(cluster)` and `inspect(cluster)` show: never a password. */
+export interface ClusterDescription {
+  dataDirectory: string;
+  /** The installation's version string, when it has one. */
+  version: string | null;
+  major: number;
+  /** The superuser connectionOptions() names, when known. */
+  superuser: string | null;
+  /** Whether this object holds the superuser's password (from init()); the password itself is never shown. */
+  hasPassword: boolean;
+}
+
 export interface ReloadResult {
   pid: number;
   /** Whether the report below comes from the server (false when no connection could be made). */
@@ -239,15 +255,17 @@ export class Cluster {
     if (typeof dataDirectory !== 'string' || !isAbsolute(dataDirectory)) {
       throw expected('dataDirectory', 'an absolute path', dataDirectory);
     }
-    const { runAs, log, superuser, parentDeathSignal = 'SIGQUIT', serverLog = false, followSymlinks = false } = options;
+    const { runAs, log, superuser, password, parentDeathSignal = 'SIGQUIT', serverLog = false, followSymlinks = false } = options;
     if (typeof followSymlinks !== 'boolean') throw expected('followSymlinks', 'a boolean', followSymlinks);
     if (runAs !== undefined && runAs !== null && (typeof runAs !== 'string' || runAs === '')) throw expected('runAs', 'a user name or null', runAs);
     if (log !== undefined && typeof log !== 'function') throw expected('log', 'a function', log);
+    if (password !== undefined && (typeof password !== 'string' || password === '')) throw expected('password', 'a non-empty string', '<redacted>');
     this.installation = installation;
     this.dataDirectory = resolve(dataDirectory);
     this.#runAs = runAs;
     this.#log = log;
     this.#superuser = superuser;
+    this.#password = password;
     this.#parentDeathSignal = parentDeathSignal;
     this.#serverLog = serverLog;
     this.#links = followSymlinks ? { followSymlinks, linkAccess: this.#linkAccess() } : {};
@@ -319,7 +337,10 @@ export class Cluster {
   /**
    * Runs `initdb` on the data directory. Refuses a non-empty directory, an existing cluster
    * (of any version) and a path inside another cluster. The password goes through a
-   * temporary file of mode 0600, removed afterwards.
+   * temporary file of mode 0600, removed afterwards. Authentication, unless chosen: with a
+   * password `scram-sha-256` everywhere; without, `peer` on the socket for the OS user running
+   * this, root and the server's OS user (as the superuser, through the pg_ident.conf map
+   * {@link PEER_MAP}) and `reject` over TCP.
    */
   async init(options: InitOptions = {}): Promise<void> {
     const { password, timeout = DEFAULT_TIMEOUT, signal } = options;
@@ -338,7 +359,8 @@ export class Cluster {
     }
     await this.#refuseOccupied();
     const user = await resolveRunAs(this.#runAs);
-    const args = initdbArguments(this.dataDirectory, options, this.installation.versionInfo.major);
+    const { mapsPeer, ...authentication } = chooseAuthentication(options);
+    const args = initdbArguments(this.dataDirectory, { ...options, ...authentication }, this.installation.versionInfo.major);
 
     const created: string[] = [];
     // Only a WAL directory init() makes is removed by drop(): one that was there stays.
@@ -377,6 +399,18 @@ export class Cluster {
         for (const folder of created) await removeTree(folder);
         if (error instanceof CommandError) throw new InitDBError(this.dataDirectory, initdb, args, error);
         throw error;
+      }
+      if (mapsPeer) {
+        const me = currentUserName();
+        await writePeerMap(join(this.dataDirectory, 'pg_hba.conf'), join(this.dataDirectory, 'pg_ident.conf'), {
+          map: PEER_MAP,
+          superuser: options.user ?? user?.user ?? me,
+          systemUsers: [me, 'root', user?.user ?? me],
+          major: this.installation.versionInfo.major,
+        }).catch(async (error: unknown) => {
+          for (const folder of created) await removeTree(folder).catch(() => undefined);
+          throw error;
+        });
       }
       await writeClusterMarker(this.dataDirectory);
       if (makesWaldir) await recordWalDirectory(this.dataDirectory, resolve(options.waldir!));
@@ -997,6 +1031,22 @@ export class Cluster {
       ...(lock.socketDirectory !== null ? { socketDirectory: lock.socketDirectory } : {}),
       ...(this.#password !== undefined ? { password: this.#password } : {}),
     };
+  }
+
+  /** The cluster's place and version, for logs and snapshots; never the password. */
+  toJSON(): ClusterDescription {
+    return {
+      dataDirectory: this.dataDirectory,
+      version: this.installation.version ?? null,
+      major: this.installation.versionInfo.major,
+      superuser: this.#superuser ?? null,
+      hasPassword: this.#password !== undefined,
+    };
+  }
+
+  /** What `inspect()` (and so the console) shows: {@link toJSON}, no password, even with `showHidden`. */
+  [inspect.custom](_depth: number, options: InspectOptionsStylized, show: typeof inspect): string {
+    return `${this.constructor.name} ${show(this.toJSON(), options)}`;
   }
 
   #emit(event: ClusterEvent): void {

@@ -14,3 +14,5 @@ export * from './stop-mode.js';
 export * from './cluster-settings.js';
 export * from './unknown-setting-error.js';
 export type { InvalidSettingValue } from './setting-values.js';
+export * from './scram-verifier.js';
+export * from './saslprep.js';

@@ -4,7 +4,11 @@ import { expected } from '../errors.js';
 export interface InitOptions {
   /** `-U`: the superuser's name. Default: the OS user initdb runs as. */
   user?: string;
-  /** Goes through `--pwfile` (a temporary file of mode 0600, removed afterwards), never argv. */
+  /**
+   * Goes through `--pwfile` (a temporary file of mode 0600, removed afterwards), never argv or
+   * SQL, so no server log can hold it. With a password the default authentication is
+   * `scram-sha-256` on the socket and over TCP.
+   */
   password?: string;
   /** `-E`, e.g. `utf-8` or `UTF8`. */
   encoding?: string;
@@ -12,9 +16,13 @@ export interface InitOptions {
   locale?: string;
   lcCollate?: string;
   lcCtype?: string;
-  /** `--auth-local`, e.g. `trust`, `peer`, `scram-sha-256`. */
+  /**
+   * `--auth-local`, e.g. `trust`, `peer`, `scram-sha-256`. Default: `scram-sha-256` with a
+   * password; without one `peer` with the map {@link PEER_MAP} (the OS user who ran init(), root
+   * and the server's OS user log in as the superuser over the socket, nobody else).
+   */
   authLocal?: string;
-  /** `--auth-host`. */
+  /** `--auth-host`. Default: `scram-sha-256` with a password, else `reject` (add host rules with `hba()`). */
   authHost?: string;
   /** `--data-checksums` when true; `--no-data-checksums` when false on PostgreSQL 18+ (where they are on by default). */
   dataChecksums?: boolean;
@@ -29,6 +37,28 @@ export interface InitOptions {
   /** Milliseconds; default 10,000 (initdb takes 1 to 3 s here with syncing; pass more on a slow disk). */
   timeout?: number;
   signal?: AbortSignal;
+}
+
+/** The pg_ident.conf map that init()'s default `peer` rules name. */
+export const PEER_MAP = 'pg_cluster';
+
+/**
+ * The authentication init() asks initdb for where the caller chose none (neither the option nor
+ * `-A`/`--auth…` in `extraArgs`): with a password `scram-sha-256` on both, else `peer` on the
+ * socket (`mapsPeer`: init() then maps it, see {@link PEER_MAP}) and `reject` over TCP.
+ */
+export function chooseAuthentication(options: InitOptions): { authLocal?: string; authHost?: string; mapsPeer: boolean } {
+  const extra = Array.isArray(options.extraArgs) ? options.extraArgs : [];
+  const setsBoth = extra.some((arg) => typeof arg === 'string' && (arg.startsWith('-A') || arg === '--auth' || arg.startsWith('--auth=')));
+  const setsLocal = setsBoth || options.authLocal !== undefined || extra.some((arg) => typeof arg === 'string' && arg.startsWith('--auth-local'));
+  const setsHost = setsBoth || options.authHost !== undefined || extra.some((arg) => typeof arg === 'string' && arg.startsWith('--auth-host'));
+  // A password file in extraArgs is a password too (initdb then enables nothing by itself).
+  const hasPassword = options.password !== undefined || extra.some((arg) => typeof arg === 'string' && arg.startsWith('--pwfile'));
+  return {
+    ...(setsLocal ? {} : { authLocal: hasPassword ? 'scram-sha-256' : 'peer' }),
+    ...(setsHost ? {} : { authHost: hasPassword ? 'scram-sha-256' : 'reject' }),
+    mapsPeer: !setsLocal && !hasPassword,
+  };
 }
 
 const textOptions = ['user', 'encoding', 'locale', 'lcCollate', 'lcCtype', 'authLocal', 'authHost', 'waldir'] as const;

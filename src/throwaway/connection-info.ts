@@ -1,7 +1,11 @@
 import { isAbsolute } from 'node:path';
+import { inspect, type InspectOptionsStylized } from 'node:util';
 import { expected } from '../errors.js';
 
-/** The plain fields of a {@link ConnectionInfo}: what survives JSON between processes. */
+/** What `toJSON()` and `inspect()` show instead of a password. */
+export const REDACTED = '<redacted>';
+
+/** The plain fields of a {@link ConnectionInfo}: what `toParameters({ includePassword: true })` gives and `ConnectionInfo.from` reads. */
 export interface ConnectionParameters {
   /** A Unix socket directory (an absolute path) or a host name / IP address. */
   host: string;
@@ -47,7 +51,10 @@ export class ConnectionInfo implements ConnectionParameters {
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw expected('port', 'an integer from 1 to 65535', port);
     if (typeof user !== 'string' || user === '') throw expected('user', 'a non-empty string', user);
     if (typeof database !== 'string' || database === '') throw expected('database', 'a non-empty string', database);
-    if (password !== undefined && typeof password !== 'string') throw expected('password', 'a string', password);
+    if (password !== undefined && typeof password !== 'string') throw expected('password', 'a string', REDACTED);
+    if (password === REDACTED) {
+      throw expected('password', 'the password itself (toJSON() redacts it: pass toParameters({ includePassword: true }) between processes)', REDACTED);
+    }
     this.host = host;
     this.port = port;
     this.user = user;
@@ -55,7 +62,11 @@ export class ConnectionInfo implements ConnectionParameters {
     if (password !== undefined) this.password = password;
   }
 
-  /** Rebuilds one from its JSON form (what {@link ConnectionInfo.toJSON} gives). */
+  /**
+   * Rebuilds one from its plain parameters, as {@link ConnectionInfo.toParameters} gives them
+   * (`{ includePassword: true }` for a server with a password). A redacted password (what
+   * `toJSON()` gives) is refused: it would only fail at the server.
+   */
   static from(parameters: ConnectionParameters): ConnectionInfo {
     return parameters instanceof ConnectionInfo ? parameters : new ConnectionInfo(parameters);
   }
@@ -67,7 +78,7 @@ export class ConnectionInfo implements ConnectionParameters {
 
   /** The same server and credentials, another database. */
   withDatabase(database: string): ConnectionInfo {
-    return new ConnectionInfo({ ...this.toJSON(), database });
+    return new ConnectionInfo({ ...this.toParameters({ includePassword: true }), database });
   }
 
   /** libpq keyword/value form: `host=/tmp/x port=5432 user=postgres dbname=postgres`, values quoted where needed. */
@@ -122,7 +133,7 @@ export class ConnectionInfo implements ConnectionParameters {
    * socket directory in `host`: the form that carries every name to both drivers.
    */
   clientConfig(): ClientConfig {
-    return this.toJSON();
+    return this.toParameters({ includePassword: true });
   }
 
   /** `PGHOST`, `PGPORT`, `PGUSER`, `PGDATABASE`, and `PGPASSWORD` when there is a password. */
@@ -137,10 +148,32 @@ export class ConnectionInfo implements ConnectionParameters {
     return env;
   }
 
+  /**
+   * `{ host, port, user, database }`, and the password only when asked for by name: the form to
+   * hand to another process (`ConnectionInfo.from` reads it back).
+   */
+  toParameters(options: { includePassword?: boolean } = {}): ConnectionParameters {
+    const { includePassword = false } = options ?? {};
+    if (typeof includePassword !== 'boolean') throw expected('includePassword', 'a boolean', includePassword);
+    const parameters: ConnectionParameters = { host: this.host, port: this.port, user: this.user, database: this.database };
+    if (includePassword && this.password !== undefined) parameters.password = this.password;
+    return parameters;
+  }
+
+  /**
+   * What `JSON.stringify` writes: the parameters with the password, if there is one, as
+   * `'<redacted>'`, so a log line or a snapshot never holds it. Between processes use
+   * {@link toParameters} with `{ includePassword: true }`.
+   */
   toJSON(): ConnectionParameters {
-    const json: ConnectionParameters = { host: this.host, port: this.port, user: this.user, database: this.database };
-    if (this.password !== undefined) json.password = this.password;
+    const json = this.toParameters();
+    if (this.password !== undefined) json.password = REDACTED;
     return json;
+  }
+
+  /** What `inspect()` (and so the console) shows: the redacted form. */
+  [inspect.custom](_depth: number, options: InspectOptionsStylized, show: typeof inspect): string {
+    return `ConnectionInfo ${show(this.toJSON(), options)}`;
   }
 }
 

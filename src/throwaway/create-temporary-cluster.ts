@@ -1,8 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
-import { Cluster, ClusterStartupError } from '../cluster/index.js';
+import { Cluster, ClusterStartupError, computeScramVerifier } from '../cluster/index.js';
 import { handOverCreatedFolder, registerExitCleanup, removeTree, removeTreeSync, resolveRunAs, type SettingValue } from '../control/index.js';
 import { defaultInstallation, type Installation } from '../installation/index.js';
 import { expected } from '../errors.js';
@@ -39,8 +40,18 @@ export interface TemporaryClusterOptions {
   tcp?: boolean;
   /** Listen on localhost on this port (implies `tcp`; the socket uses the same port number). */
   port?: number;
-  /** Set this password for `postgres` and require it (scram-sha-256) on the socket and TCP. Default: trust. */
+  /** Set this password for `postgres` and require it (scram-sha-256) on the socket and TCP. */
   password?: string;
+  /**
+   * How clients authenticate. Default: `trust` on the private socket (a folder of mode 0700
+   * that only this OS user, root and the server's user can enter), and with `tcp` or `port`,
+   * `scram-sha-256` over TCP with a generated password (24 random bytes, base64url) that
+   * `connectionInfo` and `tcpConnectionInfo` carry; with `password`, `scram-sha-256` on both.
+   * `scram-sha-256`: a password on both (generated unless given). `trust`: no password
+   * anywhere, TCP included: any local OS user who can reach the port is a superuser, so only
+   * when that is what you want (it cannot be combined with `password`).
+   */
+  auth?: TemporaryClusterAuth;
   /** Where clusters and templates live: see {@link ThrowawayStorage}. Default: `$PG_CLUSTER_STORAGE`, else `auto`. */
   storage?: ThrowawayStorage;
   /** Copy a cached template (default) or run initdb for this cluster alone (`false`). */
@@ -61,14 +72,18 @@ export interface TemporaryClusterOptions {
   log?: ThrowawayLog;
 }
 
+/** The `auth` choices of a throwaway cluster: see {@link TemporaryClusterOptions.auth}. */
+export type TemporaryClusterAuth = 'trust' | 'scram-sha-256';
+
 /** Throwaway defaults for initdb: small, fast, independent of the machine's generated locales. */
 export function defaultInitOptions(): TemplateInitOptions {
   return {
     user: 'postgres',
     encoding: 'UTF8',
     locale: hasCUtf8Locale() ? 'C.UTF-8' : 'C',
+    // Trust only on the private socket; the host rules each cluster needs are written for it.
     authLocal: 'trust',
-    authHost: 'trust',
+    authHost: 'reject',
     // 1 MB WAL segments instead of 16 MB: a smaller template (28 MB instead of 39 MB) to copy.
     walSegsize: 1,
     noSync: true,
@@ -159,11 +174,16 @@ async function createOne(options: TemporaryClusterOptions): Promise<TemporaryClu
       const method = await copyDirectory(template.dataDirectory, dataDirectory, user, { signal });
       log?.({ type: 'copy', message: `copied the template (${method})`, from: template.dataDirectory, to: dataDirectory, method, durationMs: Date.now() - copyStarted });
     }
-    // The template's own pg_hba.conf already trusts local connections; with a password, trust
-    // lasts only until requirePassword() has set it (an existing file keeps its owner and mode).
-    if (options.password !== undefined) await writeFileAtomic(join(dataDirectory, 'pg_hba.conf'), trustHba());
-
     const tcp = options.tcp === true || options.port !== undefined;
+    // The template's own pg_hba.conf trusts the private socket and rejects TCP. A password is set
+    // over the trusted socket once the server runs: TCP asks for it from the start (no password
+    // is set until then, so nothing gets in), the socket too once it is set when `auth` says so.
+    // undefined: the default, trust on the socket and a generated password over TCP.
+    const auth = options.auth ?? (options.password !== undefined ? 'scram-sha-256' : undefined);
+    const password = auth === 'scram-sha-256' ? (options.password ?? generatePassword()) : auth === undefined && tcp ? generatePassword() : undefined;
+    if (auth === 'trust' && tcp) await writeFileAtomic(join(dataDirectory, 'pg_hba.conf'), trustHba());
+    else if (password !== undefined) await writeFileAtomic(join(dataDirectory, 'pg_hba.conf'), passwordHba('trust'));
+
     const database = options.database ?? 'postgres';
     const tried = new Set<number>();
     for (let attempt = 1; ; attempt++) {
@@ -173,7 +193,7 @@ async function createOne(options: TemporaryClusterOptions): Promise<TemporaryClu
         port,
         user: 'postgres',
         database,
-        ...(options.password !== undefined ? { password: options.password } : {}),
+        ...(password !== undefined ? { password } : {}),
       };
       cluster = new TemporaryCluster({
         installation,
@@ -181,6 +201,7 @@ async function createOne(options: TemporaryClusterOptions): Promise<TemporaryClu
         connectionInfo: new ConnectionInfo({ ...parameters, host: directory }),
         tcpConnectionInfo: tcp ? new ConnectionInfo({ ...parameters, host: TCP_HOST }) : null,
         keep: options.keep === true,
+        ...(auth === 'scram-sha-256' ? { password } : {}),
         unregisterCleanup,
         ...runAsOption,
         ...(log !== undefined ? { log } : {}),
@@ -210,10 +231,10 @@ async function createOne(options: TemporaryClusterOptions): Promise<TemporaryClu
         if (!portTaken || options.port !== undefined || attempt >= PORT_ATTEMPTS) throw error;
       }
     }
-    if (options.password !== undefined) await requirePassword(cluster, options.password, dataDirectory);
-    if (database !== 'postgres') await runAdmin(cluster.connectionInfo.withDatabase('postgres'), [`CREATE DATABASE ${quoteIdentifier(database)}`], options.password);
+    if (password !== undefined) await setPassword(cluster, password, dataDirectory, auth === 'scram-sha-256');
+    if (database !== 'postgres') await runAdmin(cluster.connectionInfo.withDatabase('postgres'), [`CREATE DATABASE ${quoteIdentifier(database)}`]);
     if (options.extensions !== undefined && options.extensions.length > 0) {
-      await runAdmin(cluster.connectionInfo, options.extensions.map((name) => `CREATE EXTENSION IF NOT EXISTS ${quoteIdentifier(name)}`), options.password);
+      await runAdmin(cluster.connectionInfo, options.extensions.map((name) => `CREATE EXTENSION IF NOT EXISTS ${quoteIdentifier(name)}`));
     }
     return cluster;
   } catch (error) {
@@ -232,7 +253,7 @@ async function createOne(options: TemporaryClusterOptions): Promise<TemporaryClu
 
 function validate(options: TemporaryClusterOptions): void {
   if (options === null || typeof options !== 'object') throw expected('options', 'an object', options);
-  const { timeout, port, tcp, password, database, extensions, keep, prestart } = options;
+  const { timeout, port, tcp, password, auth, database, extensions, keep, prestart } = options;
   if (prestart !== undefined && !(Number.isInteger(prestart) && prestart >= 0)) throw expected('prestart', 'a non-negative integer', prestart);
   if (prestart !== undefined && prestart > 0 && port !== undefined) throw expected('prestart', '0 when `port` is given (one port, one server)', prestart);
   if (timeout !== undefined && !(typeof timeout === 'number' && timeout > 0)) throw expected('timeout', 'a positive number', timeout);
@@ -240,6 +261,8 @@ function validate(options: TemporaryClusterOptions): void {
   if (tcp !== undefined && typeof tcp !== 'boolean') throw expected('tcp', 'a boolean', tcp);
   if (keep !== undefined && typeof keep !== 'boolean') throw expected('keep', 'a boolean', keep);
   if (password !== undefined && (typeof password !== 'string' || password === '')) throw expected('password', 'a non-empty string', '<redacted>');
+  if (auth !== undefined && auth !== 'trust' && auth !== 'scram-sha-256') throw expected('auth', "'trust' or 'scram-sha-256'", auth);
+  if (auth === 'trust' && password !== undefined) throw expected('auth', "'scram-sha-256' (or left out) when `password` is given", auth);
   if (database !== undefined && (typeof database !== 'string' || database === '' || Buffer.byteLength(database) > 63)) {
     throw expected('database', 'a name of 1 to 63 bytes', database);
   }
@@ -275,28 +298,37 @@ function hasCUtf8Locale(): boolean {
   return existsSync('/usr/lib/locale/C.utf8') || existsSync('/usr/lib/locale/C.UTF-8');
 }
 
+/** `auth: 'trust'` with TCP: no password anywhere, as asked for by name. */
 function trustHba(): string {
   return ['local all all trust', 'host all all 127.0.0.1/32 trust', 'host all all ::1/128 trust', ''].join('\n');
 }
 
-function scramHba(): string {
-  return ['local all all scram-sha-256', 'host all all 127.0.0.1/32 scram-sha-256', 'host all all ::1/128 scram-sha-256', ''].join('\n');
+/** scram-sha-256 over TCP; on the socket `local` (trust while the password is set, then scram-sha-256 when asked for). */
+function passwordHba(local: 'trust' | 'scram-sha-256'): string {
+  return [`local all all ${local}`, 'host all all 127.0.0.1/32 scram-sha-256', 'host all all ::1/128 scram-sha-256', ''].join('\n');
+}
+
+/** A strong random password for a cluster that listens on TCP: 24 random bytes, base64url. */
+function generatePassword(): string {
+  return randomBytes(24).toString('base64url');
 }
 
 /**
- * Sets the superuser's password over the trusted socket, then switches pg_hba.conf to
- * scram-sha-256 and reloads, and waits until a connection without the password is refused.
+ * Sets the superuser's password over the trusted socket, as a SCRAM verifier computed here (the
+ * server, and its log with `log_statement = 'all'`, never see the password). With `onSocket`,
+ * switches the socket to scram-sha-256 too, reloads, and waits until a connection without the
+ * password is refused.
  */
-async function requirePassword(cluster: TemporaryCluster, password: string, dataDirectory: string): Promise<void> {
-  const open = new ConnectionInfo({ ...cluster.connectionInfo.toJSON(), database: 'postgres' });
-  const { password: _omit, ...withoutPassword } = open.toJSON();
-  await runAdmin(new ConnectionInfo(withoutPassword), [`SET password_encryption = 'scram-sha-256'`, `ALTER ROLE postgres PASSWORD ${quoteLiteral(password)}`]);
+async function setPassword(cluster: TemporaryCluster, password: string, dataDirectory: string, onSocket: boolean): Promise<void> {
+  const withoutPassword = new ConnectionInfo({ ...cluster.connectionInfo.toParameters(), database: 'postgres' });
+  await runAdmin(withoutPassword, [`ALTER ROLE postgres PASSWORD ${quoteLiteral(computeScramVerifier(password))}`]);
+  if (!onSocket) return;
   const hba = join(dataDirectory, 'pg_hba.conf');
-  await writeFileAtomic(hba, scramHba());
+  await writeFileAtomic(hba, passwordHba('scram-sha-256'));
   await cluster.reload();
   const deadline = Date.now() + 5_000;
   for (;;) {
-    const client = new pg.Client(new ConnectionInfo(withoutPassword).clientConfig());
+    const client = new pg.Client(withoutPassword.clientConfig());
     const refused = await client.connect().then(
       async () => {
         await client.end();
@@ -310,8 +342,8 @@ async function requirePassword(cluster: TemporaryCluster, password: string, data
   }
 }
 
-async function runAdmin(info: ConnectionInfo, statements: string[], password?: string): Promise<void> {
-  const client = new pg.Client({ ...info.clientConfig(), ...(password !== undefined ? { password } : {}) });
+async function runAdmin(info: ConnectionInfo, statements: string[]): Promise<void> {
+  const client = new pg.Client(info.clientConfig());
   await client.connect();
   try {
     for (const statement of statements) await client.query(statement);

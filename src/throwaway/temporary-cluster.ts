@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { Cluster, type ClusterEvent, type ClusterInstallation } from '../cluster/index.js';
+import { Cluster, type ClusterDescription, type ClusterEvent, type ClusterInstallation } from '../cluster/index.js';
 import { isProcessAlive, readPostmasterPid, removeLeakedSegment, removeTree } from '../control/index.js';
-import type { ClientConfig, ConnectionEnv, ConnectionInfo } from './connection-info.js';
+import type { ClientConfig, ConnectionEnv, ConnectionInfo, ConnectionParameters } from './connection-info.js';
 import { writeOwnerMarker } from './owner-marker.js';
 import { trackCleanup } from './pending-cleanups.js';
 import { createDatabase, runQuery, TemporaryDatabase, type CreateDatabaseOptions } from './temporary-database.js';
@@ -25,8 +25,18 @@ export interface TemporaryClusterParts {
   runAs?: string | null;
   log?: ThrowawayLog;
   keep: boolean;
+  /** The superuser's password when the socket asks for it too (for the Cluster's own connections: reload()). */
+  password?: string;
   /** Unregisters the exit cleanup that removes `directory` (called once dispose removed it). */
   unregisterCleanup?: () => void;
+}
+
+/** What `JSON.stringify` and `inspect` show of a throwaway cluster: passwords redacted. */
+export interface TemporaryClusterDescription extends ClusterDescription {
+  directory: string;
+  connectionInfo: ConnectionParameters;
+  tcpConnectionInfo: ConnectionParameters | null;
+  keep: boolean;
 }
 
 /**
@@ -57,6 +67,7 @@ export class TemporaryCluster extends Cluster {
   constructor(parts: TemporaryClusterParts) {
     super(parts.installation, join(parts.directory, 'data'), {
       superuser: 'postgres',
+      ...(parts.password !== undefined ? { password: parts.password } : {}),
       ...(parts.runAs !== undefined ? { runAs: parts.runAs } : {}),
       ...(parts.log !== undefined ? { log: parts.log } : {}),
     });
@@ -66,6 +77,17 @@ export class TemporaryCluster extends Cluster {
     this.keep = parts.keep;
     this.#emitEvent = parts.log;
     this.#unregisterCleanup = parts.unregisterCleanup ?? (() => undefined);
+  }
+
+  /** Where the cluster is and how to reach it, with the password redacted (see {@link ConnectionInfo.toJSON}). */
+  override toJSON(): TemporaryClusterDescription {
+    return {
+      ...super.toJSON(),
+      directory: this.directory,
+      connectionInfo: this.connectionInfo.toJSON(),
+      tcpConnectionInfo: this.tcpConnectionInfo?.toJSON() ?? null,
+      keep: this.keep,
+    };
   }
 
   /** libpq keyword/value connection string of the default database. */

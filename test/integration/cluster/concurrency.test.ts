@@ -13,7 +13,8 @@ describe('concurrent clusters', () => {
   it('side by side: own socket directories, own TCP ports, started and stopped at the same time', async () => {
     const spaces = [workspace(systemInstallation()), workspace(npmInstallation(13)), workspace(npmInstallation(18))];
     made.push(...spaces);
-    await Promise.all(spaces.map((w) => w.cluster.init(quickInit)));
+    // TCP is rejected by default: these clusters trust it, so that a client without a password tells the servers apart.
+    await Promise.all(spaces.map((w) => w.cluster.init({ ...quickInit, authHost: 'trust' })));
     const ports = [await freePort(), await freePort(), await freePort()];
     expect(new Set(ports).size).toBe(3);
     const started = await Promise.all(spaces.map((w, i) => w.cluster.start({ settings: { ...w.settings, listen_addresses: '127.0.0.1', port: ports[i]! } })));
@@ -62,7 +63,8 @@ describe('concurrent clusters', () => {
   it('connectionOptions() gives the TCP host when Unix sockets are off', async () => {
     const w = workspace();
     made.push(w);
-    await w.cluster.init(quickInit);
+    // No socket, so the client comes over TCP, which is rejected by default: trusted here.
+    await w.cluster.init({ ...quickInit, authHost: 'trust' });
     const port = await freePort();
     await w.cluster.start({ settings: { listen_addresses: '127.0.0.1', unix_socket_directories: '', port } });
     const options = await w.cluster.connectionOptions();

@@ -75,7 +75,8 @@ describe('py-postgresql cluster documentation, example by example', () => {
   it('hba = open(pg_cluster.hba_file)', async () => {
     const hbaFile = await pgCluster.hbaFile();
     expect(hbaFile).toBe(`${root}/pg_data/pg_hba.conf`);
-    expect(readFileSync(hbaFile, 'utf8')).toMatch(/^local\s+all\s+all\s+trust/m);
+    // init() was given a password: pg-cluster's default is then scram-sha-256 (initdb's would be trust).
+    expect(readFileSync(hbaFile, 'utf8')).toMatch(/^local\s+all\s+all\s+scram-sha-256/m);
   });
 
   it('Cluster.start([logfile[, settings]]): a writable file object gets the output; settings become options of the server', async () => {

@@ -1,5 +1,5 @@
 // Every form a ConnectionInfo hands out, over the socket and over TCP, with and without a
-// password, for names full of special characters, against a real server: psql (libpq), node-postgres,
+// password (the trusted one asks for `auth: 'trust'` by name), for names full of special characters, against a real server: psql (libpq), node-postgres,
 // postgres.js and WHATWG `new URL()`. What one of them cannot read is pinned down too, as the
 // docs (docs/throwaway.md, "Which client reads which form") say it.
 import { execFile } from 'node:child_process';
@@ -52,7 +52,7 @@ const clusters: Record<'open' | 'locked', TemporaryCluster | null> = { open: nul
 beforeAll(async () => {
   installation = await Installation.fromPgConfig(join(systemBindir(), 'pg_config'));
   for (const kind of ['open', 'locked'] as const) {
-    const cluster = await createTemporaryCluster({ installation, storage, tcp: true, database: DATABASE, ...(kind === 'locked' ? { password: PASSWORD } : {}) });
+    const cluster = await createTemporaryCluster({ installation, storage, tcp: true, database: DATABASE, ...(kind === 'locked' ? { password: PASSWORD } : { auth: 'trust' as const }) });
     clusters[kind] = cluster;
     await cluster.query(`CREATE ROLE ${quoteIdentifier(ROLE)} LOGIN${kind === 'locked' ? ` PASSWORD ${quoteLiteral(PASSWORD)}` : ''}`);
     for (const name of [PLAIN_DATABASE, HASH_DATABASE]) await cluster.query(`CREATE DATABASE ${quoteIdentifier(name)}`);
@@ -76,7 +76,7 @@ function infoOf(kind: 'open' | 'locked', transport: 'socket' | 'tcp', user: stri
   const cluster = clusterOf(kind);
   const info = transport === 'socket' ? cluster.connectionInfo : cluster.tcpConnectionInfo;
   if (info === null) throw new Error('no TCP form');
-  return new ConnectionInfo({ ...info.toJSON(), user });
+  return new ConnectionInfo({ ...info.toParameters({ includePassword: true }), user });
 }
 
 async function viaPsql(args: string[], env: Record<string, string> = {}): Promise<Reached> {
@@ -200,7 +200,7 @@ describe('what a client cannot read from uri(), as documented', () => {
 
 describe('tcpConnectionInfo', () => {
   it('requires the password over TCP too', async () => {
-    const { password: _omit, ...withoutPassword } = clusterOf('locked').tcpConnectionInfo!.toJSON();
+    const withoutPassword = clusterOf('locked').tcpConnectionInfo!.toParameters();
     await expect(viaPsql([new ConnectionInfo(withoutPassword).connectionString()])).rejects.toMatchObject({ stderr: expect.stringContaining('no password supplied') });
     await expect(viaPsql([new ConnectionInfo({ ...withoutPassword, password: 'wrong' }).uri()])).rejects.toMatchObject({ stderr: expect.stringContaining('password authentication failed') });
   });
@@ -208,7 +208,8 @@ describe('tcpConnectionInfo', () => {
   it('has the port given with `port`', async () => {
     const port = await findFreePort();
     await using cluster = await createTemporaryCluster({ installation, storage, port });
-    expect(cluster.tcpConnectionInfo?.toJSON()).toEqual({ host: 'localhost', port, user: 'postgres', database: 'postgres' });
+    // TCP comes with a generated password (redacted in toJSON()), which uri() carries.
+    expect(cluster.tcpConnectionInfo?.toJSON()).toEqual({ host: 'localhost', port, user: 'postgres', database: 'postgres', password: '<redacted>' });
     expect(await viaPg({ connectionString: cluster.tcpConnectionInfo!.uri() })).toEqual({ user: 'postgres', database: 'postgres', tcp: true });
   });
 

@@ -121,21 +121,34 @@ describe('pg-cluster tmp', () => {
     await expectNothingLeft(pid);
   });
 
-  it('with --tcp, prints the TCP forms too, and they connect', async () => {
+  it('with --tcp, prints the TCP forms too, with the generated password, and they connect', async () => {
     const running = startTmp(['--tcp', '--json']);
     try {
       await running.printed('\n');
-      const printed = JSON.parse(running.out()) as { port: number; tcpUri: string; tcpConnectionString: string; uri: string };
-      expect(printed.tcpUri).toBe(`postgresql://postgres@localhost:${printed.port}/postgres`);
-      expect(printed.tcpConnectionString).toBe(`host=localhost port=${printed.port} user=postgres dbname=postgres`);
+      const printed = JSON.parse(running.out()) as { port: number; password: string; tcpUri: string; tcpConnectionString: string; uri: string };
+      // TCP asks for a password; none was given, so one was generated, and --json prints it.
+      expect(printed.password).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      expect(printed.tcpUri).toBe(`postgresql://postgres:${printed.password}@localhost:${printed.port}/postgres`);
+      expect(printed.tcpConnectionString).toBe(`host=localhost port=${printed.port} user=postgres dbname=postgres password=${printed.password}`);
       for (const target of [printed.tcpUri, printed.tcpConnectionString, printed.uri]) {
-        const { stdout } = await run('psql', ['-XAtc', "SELECT coalesce(host(inet_server_addr()), 'socket')", target]);
+        const { stdout } = await run('psql', ['-XAtwc', "SELECT coalesce(host(inet_server_addr()), 'socket')", target]);
         expect(stdout.trim()).toMatch(target === printed.uri ? /^socket$/ : /^(127\.0\.0\.1|::1)$/);
       }
+      // Without it, TCP refuses.
+      const refused = await run('psql', ['-XAtwc', 'SELECT 1', `host=localhost port=${printed.port} user=postgres dbname=postgres`]).catch((error: { stderr: string }) => error);
+      expect(refused).toMatchObject({ stderr: expect.stringContaining('no password supplied') });
     } finally {
       running.child.kill('SIGINT');
     }
     expect(await running.exited).toBe(0);
+    expect(readdirSync(join(storage, 'root', 'clusters'))).toEqual([]);
+  });
+
+  it('with --tcp --auth trust, trusts TCP too and prints no password; the command after -- gets PGPASSWORD with plain --tcp', async () => {
+    const trusted = await run(process.execPath, [mainJs(), 'tmp', '--tcp', '--auth', 'trust', '--', 'sh', '-c', 'echo "pw=${PGPASSWORD-none}"; psql -XAtw -h localhost -c "SELECT 1"'], { env });
+    expect(trusted.stdout.trim().split('\n')).toEqual(['pw=none', '1']);
+    const generated = await run(process.execPath, [mainJs(), 'tmp', '--tcp', '--', 'sh', '-c', 'echo "pw=$PGPASSWORD"; psql -XAtw -h localhost -c "SELECT 2"'], { env });
+    expect(generated.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^pw=[A-Za-z0-9_-]{32}$/), '2']);
     expect(readdirSync(join(storage, 'root', 'clusters'))).toEqual([]);
   });
 
@@ -299,6 +312,7 @@ describe('pg-cluster tmp', () => {
     [['--password-file', '/nonexistent/pgct-password'], /--password-file cannot read \/nonexistent\/pgct-password \(ENOENT\)/],
     [['--password-file', '/dev/null'], /--password-file \/dev\/null has an empty first line/],
     [['--password='], /--password expects a non-empty password/],
+    [['--auth', 'md5'], /--auth expects trust or scram-sha-256, got `md5`/],
   ])('refuses %j with a usage error (exit status 2) and starts nothing', async (args, message) => {
     const outcome = await run(process.execPath, [mainJs(), 'tmp', ...args, '--', 'true'], { env }).catch((error: { code: number; stderr: string }) => error);
     expect(outcome).toMatchObject({ code: 2 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Cluster, ClusterNotInitializedError, initdbArguments, nextStopMode } from '../../../src/cluster/index.js';
+import { chooseAuthentication, Cluster, ClusterNotInitializedError, initdbArguments, nextStopMode } from '../../../src/cluster/index.js';
 import { InvalidArgumentError } from '../../../src/errors.js';
 
 const faux = { versionInfo: { major: 15 }, paths: { initdb: '/pg/bin/initdb', postgres: '/pg/bin/postgres' } };
@@ -48,6 +48,24 @@ describe('new Cluster', () => {
     expect(await cluster.pid()).toBeNull();
     expect(await cluster.readyForConnections()).toBeNull();
     expect(await cluster.stop()).toMatchObject({ wasRunning: false, stopped: true, escalations: [] });
+  });
+});
+
+describe('chooseAuthentication', () => {
+  it('defaults to scram-sha-256 with a password, else to mapped peer on the socket and reject over TCP', () => {
+    expect(chooseAuthentication({ password: 'x' })).toEqual({ authLocal: 'scram-sha-256', authHost: 'scram-sha-256', mapsPeer: false });
+    expect(chooseAuthentication({ extraArgs: ['--pwfile=/p'] })).toEqual({ authLocal: 'scram-sha-256', authHost: 'scram-sha-256', mapsPeer: false });
+    expect(chooseAuthentication({})).toEqual({ authLocal: 'peer', authHost: 'reject', mapsPeer: true });
+  });
+
+  it('keeps what the caller chose, in the options or in extraArgs, and maps only a peer it chose itself', () => {
+    expect(chooseAuthentication({ authLocal: 'peer' })).toEqual({ authHost: 'reject', mapsPeer: false });
+    expect(chooseAuthentication({ authLocal: 'trust', password: 'x' })).toEqual({ authHost: 'scram-sha-256', mapsPeer: false });
+    expect(chooseAuthentication({ authHost: 'md5', password: 'x' })).toEqual({ authLocal: 'scram-sha-256', mapsPeer: false });
+    expect(chooseAuthentication({ authHost: 'trust' })).toEqual({ authLocal: 'peer', mapsPeer: true });
+    for (const arg of ['-Atrust', '-A', '--auth=trust', '--auth']) expect(chooseAuthentication({ extraArgs: [arg] })).toEqual({ mapsPeer: false });
+    expect(chooseAuthentication({ extraArgs: ['--auth-local=trust'] })).toEqual({ authHost: 'reject', mapsPeer: false });
+    expect(chooseAuthentication({ extraArgs: ['--auth-host=trust'] })).toEqual({ authLocal: 'peer', mapsPeer: true });
   });
 });
 

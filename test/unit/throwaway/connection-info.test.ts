@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { parse } from 'pg-connection-string';
 import postgres from 'postgres';
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ConnectionInfo, encodeDatabasePath, quoteConnectionValue } from '../../../src/throwaway/connection-info.js';
 
@@ -193,6 +194,36 @@ describe('ConnectionInfo', () => {
     const copy = ConnectionInfo.from(JSON.parse(JSON.stringify(socket)));
     expect(copy.uri()).toBe(socket.uri());
     expect(copy.isUnixSocket).toBe(true);
+  });
+
+  it('redacts the password in toJSON() and inspect(); toParameters({ includePassword: true }) carries it to ConnectionInfo.from', () => {
+    const password = 'hunter2-s3cret';
+    const locked = new ConnectionInfo({ host: socket.host, port: socket.port, user: socket.user, database: socket.database, password });
+    const redacted = { host: '/tmp/pgc x', port: 5432, user: 'postgres', database: 'app', password: '<redacted>' };
+    expect(locked.toJSON()).toEqual(redacted);
+    expect(JSON.stringify(locked)).not.toContain(password);
+    expect(JSON.stringify({ nested: [locked] })).not.toContain(password);
+    for (const shown of [inspect(locked), inspect(locked, { showHidden: true, depth: Infinity }), inspect({ nested: { locked } }), `${[locked].map((x) => inspect(x))}`]) {
+      expect(shown).not.toContain(password);
+      expect(shown).toContain('<redacted>');
+    }
+    expect(inspect(locked)).toMatch(/^ConnectionInfo \{/);
+    // The explicit forms still carry it: that is what they are for.
+    expect(locked.connectionString()).toContain(password);
+    expect(locked.uri()).toContain(password);
+    expect(locked.env().PGPASSWORD).toBe(password);
+    expect(locked.clientConfig().password).toBe(password);
+    expect(locked.withDatabase('other').password).toBe(password);
+    // Between processes: the parameters with the password, asked for by name.
+    expect(locked.toParameters()).toEqual({ host: '/tmp/pgc x', port: 5432, user: 'postgres', database: 'app' });
+    const sent = JSON.parse(JSON.stringify(locked.toParameters({ includePassword: true })));
+    expect(ConnectionInfo.from(sent).password).toBe(password);
+    // What toJSON() gave cannot pass for a password: it would only fail at the server.
+    expect(() => ConnectionInfo.from(JSON.parse(JSON.stringify(locked)))).toThrow(
+      'Expected `password` to be the password itself (toJSON() redacts it: pass toParameters({ includePassword: true }) between processes), got `<redacted>`',
+    );
+    expect(() => locked.toParameters({ includePassword: 'yes' as unknown as boolean })).toThrow('Expected `includePassword` to be a boolean');
+    expect(() => new ConnectionInfo({ ...socket.toParameters(), password: 42 as unknown as string })).toThrow('Expected `password` to be a string, got `<redacted>`');
   });
 
   it('refuses malformed parameters with the one message shape', () => {

@@ -6,7 +6,7 @@ import { Cluster, defaultInstallation, SettingInAutoConfError } from '../../../.
 const root = await mkdtemp('/tmp/pgct-example-');
 await chmod(root, 0o755);
 const cluster = new Cluster(await defaultInstallation(), join(root, 'data'));
-await cluster.init({ user: 'postgres', authLocal: 'trust', locale: 'C' });
+await cluster.init({ user: 'postgres', locale: 'C' });
 await cluster.start({ settings: { listen_addresses: '', unix_socket_directories: join(root, 'sock') } });
 const client = new pg.Client(await cluster.connectionOptions());
 await client.connect();

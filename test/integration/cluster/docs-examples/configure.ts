@@ -5,7 +5,7 @@ import { Cluster, defaultInstallation } from '../../../../src/index.js';
 const root = await mkdtemp('/tmp/pgct-example-');
 await chmod(root, 0o755);
 const cluster = new Cluster(await defaultInstallation(), join(root, 'data'));
-await cluster.init({ user: 'postgres', authLocal: 'trust', locale: 'C' });
+await cluster.init({ user: 'postgres', locale: 'C' });
 
 // postgresql.conf, edited in place: only the lines concerned change; values read back as strings.
 await cluster.settings.update({ listen_addresses: '', unix_socket_directories: join(root, 'sock'), work_mem: '8MB' });

@@ -7,7 +7,7 @@ await chmod(root, 0o755);
 let pid = 0;
 {
   await using cluster = new Cluster(await defaultInstallation(), join(root, 'data'));
-  await cluster.init({ user: 'postgres', authLocal: 'trust', locale: 'C', noSync: true });
+  await cluster.init({ user: 'postgres', locale: 'C', noSync: true });
   pid = (await cluster.start({ settings: { listen_addresses: '', unix_socket_directories: join(root, 'sock') } })).pid;
 } // leaving the block stops the server this object started (fast shutdown)
 console.log(isProcessAlive(pid));

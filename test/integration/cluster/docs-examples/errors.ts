@@ -5,7 +5,7 @@ import { Cluster, ClusterStartupError, defaultInstallation } from '../../../../s
 const root = await mkdtemp('/tmp/pgct-example-');
 await chmod(root, 0o755);
 const cluster = new Cluster(await defaultInstallation(), join(root, 'data'));
-await cluster.init({ user: 'postgres', authLocal: 'trust', locale: 'C', noSync: true });
+await cluster.init({ user: 'postgres', locale: 'C', noSync: true });
 
 try {
   await cluster.start({ settings: { listen_addresses: '', unix_socket_directories: join(root, 'sock'), shared_buffers: 'plenty' } });

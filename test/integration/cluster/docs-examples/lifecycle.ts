@@ -8,7 +8,9 @@ const root = await mkdtemp('/tmp/pgct-example-');
 await chmod(root, 0o755); // as root, the server runs as `postgres`, which must reach the data directory
 
 const cluster = new Cluster(installation, join(root, 'data'));
-await cluster.init({ user: 'postgres', authLocal: 'trust', encoding: 'UTF8', locale: 'C' });
+// No password: over the socket peer authentication lets you, root and the server's OS user in as
+// `postgres` (nobody else, although the socket folder is open to all); TCP is rejected.
+await cluster.init({ user: 'postgres', encoding: 'UTF8', locale: 'C' });
 
 // Private: a Unix socket in `root/sock` (created for the server's user), no TCP. Resolves once the server accepts connections.
 const { pid } = await cluster.start({ settings: { listen_addresses: '', unix_socket_directories: join(root, 'sock') } });

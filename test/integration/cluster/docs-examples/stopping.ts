@@ -6,7 +6,7 @@ import { Cluster, defaultInstallation } from '../../../../src/index.js';
 const root = await mkdtemp('/tmp/pgct-example-');
 await chmod(root, 0o755);
 const cluster = new Cluster(await defaultInstallation(), join(root, 'data'));
-await cluster.init({ user: 'postgres', authLocal: 'trust', locale: 'C', noSync: true });
+await cluster.init({ user: 'postgres', locale: 'C', noSync: true });
 const settings = { listen_addresses: '', unix_socket_directories: join(root, 'sock') };
 await cluster.start({ settings });
 
