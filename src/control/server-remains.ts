@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { PostmasterPid } from './postmaster-pid.js';
 import { isProcessAlive } from './process-state.js';
 import { findServerProcesses, isServerProcess } from './server-processes.js';
@@ -110,12 +111,21 @@ export async function clearServerRemains(options: ClearServerRemainsOptions): Pr
   return result;
 }
 
-/** SIGQUIT to each, SIGKILL to those still alive after `timeout`; resolves to those that outlived both. */
+/**
+ * SIGQUIT to each, SIGKILL to those still alive after `timeout`; resolves to those that outlived
+ * both. Each pid is followed by its start time, taken while it was known to be a server process:
+ * an exiting process soon stops answering for its working directory (so it no longer reads as a
+ * server process) and must still be waited for, while a pid reused meanwhile is never signalled.
+ */
 async function endProcesses(pids: readonly number[], uid: number | undefined, timeout: number): Promise<number[]> {
+  const started = new Map(pids.filter((pid) => isServerProcess(pid, uid)).map((pid) => [pid, startTicks(pid)]));
+  const isStillThere = (pid: number): boolean => {
+    const ticks = started.get(pid);
+    return ticks !== undefined && ticks !== null && isProcessAlive(pid) && startTicks(pid) === ticks;
+  };
   for (const signal of ['SIGQUIT', 'SIGKILL'] as const) {
-    for (const pid of pids) {
-      // Checked again right before the signal: a pid reused since it was found is left alone.
-      if (!isServerProcess(pid, uid)) continue;
+    for (const pid of started.keys()) {
+      if (!isStillThere(pid)) continue;
       try {
         process.kill(pid, signal);
       } catch {
@@ -123,8 +133,19 @@ async function endProcesses(pids: readonly number[], uid: number | undefined, ti
       }
     }
     const budget = signal === 'SIGQUIT' ? timeout : 1_000;
-    await Promise.all(pids.map((pid) => waitForExit(pid, null, { timeout: budget })));
-    if (pids.every((pid) => !isProcessAlive(pid) || !isServerProcess(pid, uid))) return [];
+    await Promise.all([...started.keys()].map((pid) => waitForExit(pid, null, { timeout: budget })));
+    if ([...started.keys()].every((pid) => !isStillThere(pid))) return [];
   }
-  return pids.filter((pid) => isProcessAlive(pid) && isServerProcess(pid, uid));
+  return [...started.keys()].filter(isStillThere);
+}
+
+/** Field 22 of `/proc/<pid>/stat` (start time in clock ticks since boot), or null. */
+function startTicks(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    return Number.isFinite(ticks) ? ticks : null;
+  } catch {
+    return null;
+  }
 }

@@ -32,10 +32,11 @@ async function connects(host: string, port: number, options: { asUser?: string; 
 /** A default init() (superuser `postgres`), started on 127.0.0.1 and a socket any OS user can reach. */
 async function started(w: Workspace, init: Parameters<Workspace['cluster']['init']>[0] = {}): Promise<number> {
   await w.cluster.init({ user: 'postgres', locale: 'C', noSync: true, ...init });
-  // Every OS user may reach the socket: what keeps them out must be the authentication.
-  chmodSync(w.socketDir, 0o755);
   const port = await freePort();
   await w.cluster.start({ settings: { ...w.settings, listen_addresses: '127.0.0.1', port } });
+  // Every OS user may reach the socket (the folder start() made): what keeps them out must be the authentication.
+  chmodSync(w.root, 0o755);
+  chmodSync(w.socketDir, 0o755);
   return port;
 }
 

@@ -62,7 +62,7 @@ describe('cluster.settings', () => {
       expect(reload).toMatchObject({ checked: true, errors: [] });
       const client = new pg.Client(await w.cluster.connectionOptions());
       await client.connect();
-      const { rows } = await client.query<{ user_name: string[] }>("select user_name from pg_hba_file_rules where auth_method = 'reject'");
+      const { rows } = await client.query<{ user_name: string[] }>("select user_name from pg_hba_file_rules where auth_method = 'reject' and type = 'local'");
       await client.end();
       expect(rows).toEqual([{ user_name: ['nobody_here'] }]);
     } finally {

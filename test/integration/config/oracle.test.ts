@@ -2,7 +2,7 @@
 // readConfigFileSet reads (name, value, file, line, error, in order); and after edits made with
 // ConfigFile, what the server reads is what we wrote.
 import { execFileSync } from 'node:child_process';
-import { chownSync, copyFileSync, lchownSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chownSync, copyFileSync, existsSync, lchownSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
@@ -115,9 +115,17 @@ describe.each(servers)('PostgreSQL %s', (_major, bindir) => {
       .map((r) => ({ file: r.sourcefile, line: r.sourceline, name: r.name, setting: r.setting, error: r.error }));
   }
 
+  // The server follows links; pg-cluster reads through one only when told to (see
+  // test/unit/fs/symlinks.test.ts): the comparison is made with followSymlinks, and the default
+  // reading of a case with a link to a real file is checked to refuse it (below).
   async function ourReading(): Promise<Row[]> {
-    const set = await readConfigFileSet(mainPath, { autoConfPath: autoPath, major: server.major });
+    const set = await readConfigFileSet(mainPath, { autoConfPath: autoPath, major: server.major, followSymlinks: true });
     return set.entries.map((e) => ({ file: e.file, line: e.line, name: e.name, setting: e.value, error: e.error }));
+  }
+
+  async function refusedLinks(): Promise<string[]> {
+    const set = await readConfigFileSet(mainPath, { autoConfPath: autoPath, major: server.major });
+    return set.entries.filter((e) => e.code === 'CONFIG_INCLUDE_IS_SYMLINK').map((e) => e.file ?? '');
   }
 
   beforeAll(async () => {
@@ -148,6 +156,11 @@ describe.each(servers)('PostgreSQL %s', (_major, bindir) => {
       // Only what a file reader can know: no complaint about unknown names or invalid values.
       expect(theirs.filter((r) => r.error === 'unrecognized configuration parameter' || r.error === 'setting could not be applied')).toEqual([]);
       expect(await ourReading()).toEqual(theirs);
+      // A dangling link is nothing to read, for the server and for us; a link to a file is refused.
+      const linksToFiles = Object.entries(testCase.files).filter(
+        ([relative, content]) => content !== null && typeof content === 'object' && existsSync(join(dirname(join(server.dataDir, relative)), content.symlink)),
+      );
+      expect((await refusedLinks()).length > 0).toBe(linksToFiles.length > 0);
     });
 
     it('reads initdb’s own file the same way', async () => {

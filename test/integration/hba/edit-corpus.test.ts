@@ -54,7 +54,9 @@ describe.each([
   const readsOtherFiles = (name: string): boolean => (major >= 16 && name === 'include-16.conf') || name.startsWith('at-file');
   for (const fixture of hbaCorpus.filter((f) => !readsOtherFiles(f.name))) {
     it(`pg_hba.conf: ${fixture.name}`, async () => {
-      const options = { major, unsupportedMethods: facts.unsupportedMethods };
+      const { oauthValidatorLibraries } = facts;
+      const oauth = oauthValidatorLibraries ? { oauthValidatorLibraries } : {};
+      const options = { major, unsupportedMethods: facts.unsupportedMethods, ...oauth };
       const hba = HbaFile.parse(fixture.text, options);
       const errorsBefore = hba.diagnostics.length;
       if (hba.length > 0) {
@@ -71,7 +73,7 @@ describe.each([
       );
       const reread = HbaFile.parse(text, options);
       expect(shapes(reread.rules())).toEqual(shapes(hba.rules()));
-      expect(expectedHbaRows(reread, { ssl: false, gssEncryption: facts.gssEncryption })).toEqual(rows);
+      expect(expectedHbaRows(reread, { ssl: false, gssEncryption: facts.gssEncryption, ...oauth })).toEqual(rows);
       expect(reread.diagnostics.length).toBe(errorsBefore);
     });
   }

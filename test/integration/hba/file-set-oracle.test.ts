@@ -62,8 +62,10 @@ describe.each([
     it(`pg_hba.conf: ${fixture.name}`, async () => {
       writeAsServer(hbaPath, fixture.text);
       const rows = await server.query(hbaSql);
-      const set = await readHbaFileSet(hbaPath, { major, unsupportedMethods: facts.unsupportedMethods });
-      expect(expectedSetRows(set, { ssl: false, gssEncryption: facts.gssEncryption })).toEqual(rows);
+      const { oauthValidatorLibraries } = facts;
+      const oauth = oauthValidatorLibraries ? { oauthValidatorLibraries } : {};
+      const set = await readHbaFileSet(hbaPath, { major, unsupportedMethods: facts.unsupportedMethods, ...oauth });
+      expect(expectedSetRows(set, { ssl: false, gssEncryption: facts.gssEncryption, ...oauth })).toEqual(rows);
     });
   }
 
