@@ -3,6 +3,7 @@ import { access, mkdtemp, readdir, readFile, rm, stat, lstat, readlink, writeFil
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
+import pg from 'pg';
 import {
   assertAccessible,
   childPids,
@@ -44,6 +45,7 @@ import { ownLinkAccess, type LinkedFileAccess, type SymlinkOptions } from '../fs
 import { HbaFile, IdentFile } from '../hba/index.js';
 import { describeSettings, Installation, reachableInstallation } from '../installation/index.js';
 import { ClusterSettings } from './cluster-settings.js';
+import { clientHostFor, resolveClusterAddress, type ClusterAddress } from './cluster-address.js';
 import { settingNamesArgument, unknownSettingNames, type DescribeSettings } from './setting-names.js';
 import { invalidSettingValues, type InvalidSettingValue } from './setting-values.js';
 import { ClusterInitializationError } from './cluster-initialization-error.js';
@@ -174,6 +176,17 @@ export interface ConnectionOptions {
   password?: string;
 }
 
+export interface AddressOptions {
+  /**
+   * The `-c` settings a start would give (they override the files), e.g. those you will pass to
+   * `start()`. Default: the `settings` of this object's last `start()`, which `restart()` reuses.
+   */
+  settings?: Readonly<Record<string, SettingValue>>;
+}
+
+/** `connection()` and `connect()`: node-postgres options laid over `connectionOptions()`'s (`database` picks the database). */
+export type ConnectOptions = Omit<pg.ClientConfig, 'host' | 'port' | 'connectionString'>;
+
 export interface ReloadResult {
   pid: number;
   /** Whether the report below comes from the server (false when no connection could be made). */
@@ -254,6 +267,7 @@ export class Cluster {
       (names) => this.unknownSettings(names),
       (entries) => invalidSettingValues(this.daemonPath, this.#describeSettings(), this.installation, entries),
       this.#links,
+      async () => ((await this.running()) ? this.reload().catch((error: unknown) => (error instanceof ClusterNotRunningError ? null : Promise.reject(error))) : null),
     );
   }
 
@@ -980,23 +994,82 @@ export class Cluster {
 
   /**
    * How to reach the running server, from its `postmaster.pid`: the socket directory (or the TCP
-   * host when Unix sockets are off), the port and the superuser. ClusterNotRunningError when none runs.
+   * host when Unix sockets are off), the port, the superuser and `database` (default `postgres`).
+   * ClusterNotRunningError when none runs.
    */
-  async connectionOptions(): Promise<ConnectionOptions> {
+  async connectionOptions(options: { database?: string } = {}): Promise<ConnectionOptions> {
+    if (options === null || typeof options !== 'object') throw expected('options', 'an object', options);
+    const { database = 'postgres' } = options;
+    if (typeof database !== 'string' || database === '' || database.includes('\0')) throw expected('database', 'a non-empty string', database);
     const lock = await this.postmaster();
     if (lock === null) throw new ClusterNotRunningError(this.dataDirectory, 'connect');
     const user = this.#superuser ?? (await resolveRunAs(this.#runAs))?.user ?? currentUserName();
-    const tcpHost = lock.listenAddresses === null ? null : lock.listenAddresses === '*' || lock.listenAddresses === '0.0.0.0' ? 'localhost' : lock.listenAddresses === '::' ? '::1' : lock.listenAddresses;
+    const tcpHost = lock.listenAddresses === null ? null : clientHostFor(lock.listenAddresses);
     const host = lock.socketDirectory ?? tcpHost;
     if (host === null) throw new ClusterNotRunningError(this.dataDirectory, 'connect (the server listens on neither a socket nor TCP)');
     return {
       host,
       port: lock.port,
       user,
-      database: 'postgres',
+      database,
       ...(lock.socketDirectory !== null ? { socketDirectory: lock.socketDirectory } : {}),
       ...(this.#password !== undefined ? { password: this.#password } : {}),
     };
+  }
+
+  /**
+   * node-postgres options for the running server (py-postgresql's `connector()` is
+   * `connectionOptions()`): `connectionOptions({ database })` without `socketDirectory`, with
+   * `options` laid over it (`user`, `password`, `application_name`, timeouts, …).
+   * ClusterNotRunningError when none runs.
+   */
+  async connection(options: ConnectOptions = {}): Promise<pg.ClientConfig> {
+    if (options === null || typeof options !== 'object') throw expected('options', 'an object', options);
+    const { database, ...rest } = options;
+    const { socketDirectory: _socket, ...reach } = await this.connectionOptions(database === undefined ? {} : { database });
+    return { ...reach, ...rest };
+  }
+
+  /**
+   * A node-postgres client connected to the running server with `connection(options)`. The
+   * caller closes it (`await client.end()`). A failed connection leaves no client open and
+   * rejects with node-postgres's error (the server's `code` and message); no server:
+   * ClusterNotRunningError.
+   */
+  async connect(options: ConnectOptions = {}): Promise<pg.Client> {
+    const client = new pg.Client(await this.connection(options));
+    try {
+      await client.connect();
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    return client;
+  }
+
+  /**
+   * Where the server listens as its settings say, running or not (connectionOptions() reads the
+   * running server's `postmaster.pid`): `port`, `listen_addresses` and `unix_socket_directories`
+   * read as the server reads its files (postgresql.conf, its includes, postgresql.auto.conf), then
+   * `settings` (default: those of this object's last start) on top; what none sets is the
+   * server's default: port 5432, `localhost`, and the socket directory compiled into the
+   * installation (`postgres --describe-config`; `/tmp` when that cannot be asked).
+   */
+  async address(options: AddressOptions = {}): Promise<ClusterAddress> {
+    if (options === null || typeof options !== 'object') throw expected('options', 'an object', options);
+    const { settings = this.#lastStart.settings ?? {} } = options;
+    if (settings === null || typeof settings !== 'object') throw expected('settings', 'an object of setting names to values', settings);
+    await this.settings.load(); // ClusterNotInitializedError when there is no postgresql.conf
+    const files = (await this.settings.effective()).settings;
+    const read = (name: string): string | undefined => {
+      const given = settings[name];
+      if (given !== undefined) return typeof given === 'boolean' ? formatBoolean(given) : String(given);
+      return files.get(name)?.value ?? undefined;
+    };
+    const described = await this.#describeSettings()().catch(() => []);
+    const socketDirectories = described.find((entry) => entry.name === 'unix_socket_directories')?.bootValue ?? '/tmp';
+    const values = { port: read('port'), listen_addresses: read('listen_addresses'), unix_socket_directories: read('unix_socket_directories') };
+    return resolveClusterAddress(values, { port: 5432, listenAddresses: 'localhost', socketDirectories }, this.dataDirectory);
   }
 
   #emit(event: ClusterEvent): void {

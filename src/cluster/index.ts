@@ -11,3 +11,6 @@ export * from './stop-mode.js';
 export * from './cluster-settings.js';
 export * from './unknown-setting-error.js';
 export type { InvalidSettingValue } from './setting-values.js';
+export * from './temporary-settings.js';
+export * from './settings-restore-conflict-error.js';
+export * from './cluster-address.js';
