@@ -1,5 +1,5 @@
 import { constants as fsConstants } from 'node:fs';
-import { access, mkdtemp, readdir, readFile, rm, stat, lstat, readlink, writeFile, unlink } from 'node:fs/promises';
+import { access, mkdtemp, open, readdir, readFile, rm, stat, lstat, readlink, writeFile, unlink } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -377,14 +377,18 @@ export class Cluster {
       this.#emit({ type: 'init', message: `initdb ${this.dataDirectory}`, dataDirectory: this.dataDirectory, command: initdb, args });
       const started = Date.now();
       try {
-        await runCommand(command.file, command.args, {
+        const result = await runCommand(command.file, command.args, {
           timeout,
           ...(signal !== undefined ? { signal } : {}),
           ...(command.uid !== undefined ? { uid: command.uid, gid: command.gid! } : {}),
         });
+        if (options.logfile !== undefined) await writeCommandOutput(options.logfile, result.stdout, result.stderr);
       } catch (error) {
         for (const folder of created) await rm(folder, { recursive: true, force: true });
-        if (error instanceof CommandError) throw new InitDBError(this.dataDirectory, initdb, args, error);
+        if (error instanceof CommandError) {
+          if (options.logfile !== undefined) await writeCommandOutput(options.logfile, error.stdoutTail, error.stderrTail).catch(() => undefined);
+          throw new InitDBError(this.dataDirectory, initdb, args, error);
+        }
         throw error;
       }
       this.#emit({ type: 'initialized', message: `initialized ${this.dataDirectory}`, dataDirectory: this.dataDirectory, durationMs: Date.now() - started });
@@ -1111,6 +1115,21 @@ async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/** A program's output to the caller's log: a path (appended to, mode 0600 when new, never through a link) or a stream. */
+async function writeCommandOutput(logfile: string | Writable, stdout: string, stderr: string): Promise<void> {
+  const text = [stdout, stderr].filter((part) => part !== '').map((part) => (part.endsWith('\n') ? part : `${part}\n`)).join('');
+  if (typeof logfile !== 'string') {
+    await new Promise<void>((done, fail) => logfile.write(text, (error) => (error ? fail(error) : done())));
+    return;
+  }
+  const handle = await open(logfile, fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT | fsConstants.O_NOFOLLOW, 0o600);
+  try {
+    await handle.writeFile(text);
+  } finally {
+    await handle.close();
+  }
 }
 
 function currentUserName(): string {
