@@ -37,6 +37,16 @@ const expectations: Record<string, (printed: unknown[][]) => void> = {
   'dispose.ts': (printed) => {
     expect(printed[0]).toEqual([false]);
   },
+  'temporary-settings.ts': (printed) => {
+    expect(printed[0]).toEqual([{ work_mem: '64MB' }, ['shared_buffers']]);
+    expect(printed[1]).toEqual(['the body fails']);
+    expect(printed[2]).toEqual([{ work_mem: '4MB' }, true]);
+  },
+  'address.ts': (printed) => {
+    expect(printed[0]).toEqual([true, 6543, []]);
+    expect(printed[1]).toEqual([[{ current_database: 'template1' }]]);
+    expect(printed[2]).toEqual([{ host: expect.stringMatching(/^\/tmp\/pgct-example-.*\/sock$/), port: 6543, user: 'postgres', database: 'postgres' }]);
+  },
 };
 
 function leftovers(): string[] {
