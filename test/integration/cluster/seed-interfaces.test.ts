@@ -102,6 +102,30 @@ describe('cluster.connect() and connection()', () => {
   });
 });
 
+describe('a cluster with a password, started with -c settings', () => {
+  it('connect() carries the password init was given; address() follows the settings of the last start', async () => {
+    const other = new Cluster(installation, join(root, 'secret'));
+    const otherPort = await freePort();
+    const settings = { listen_addresses: '', unix_socket_directories: join(root, 'sock2'), port: otherPort };
+    try {
+      await other.init({ user: 'app_owner', password: 's3cret pass', authLocal: 'scram-sha-256', authHost: 'scram-sha-256', noSync: true, locale: 'C' });
+      expect(await other.address({ settings })).toMatchObject({ host: join(root, 'sock2'), port: otherPort });
+      await other.start({ settings });
+      expect(await other.address()).toMatchObject({ host: join(root, 'sock2'), port: otherPort }); // the last start's -c settings
+      const client = await other.connect();
+      try {
+        expect((await client.query('select current_user')).rows).toEqual([{ current_user: 'app_owner' }]);
+      } finally {
+        await client.end();
+      }
+      expect(await other.connection()).toMatchObject({ user: 'app_owner', password: 's3cret pass' });
+      await expect(other.connect({ password: 'wrong' })).rejects.toMatchObject({ code: '28P01' });
+    } finally {
+      await other.stop({ mode: 'immediate' }).catch(() => undefined);
+    }
+  }, 60_000);
+});
+
 describe('cluster.settings.temporarily on a running server', () => {
   const show = async (name: string): Promise<string> => {
     const client = await cluster.connect();
