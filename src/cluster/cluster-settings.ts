@@ -15,6 +15,7 @@ import type { SymlinkOptions } from '../fs/regular-file.js';
 import { missingFileError } from './cluster-not-initialized-error.js';
 import { settingNamesArgument } from './setting-names.js';
 import type { InvalidSettingValue } from './setting-values.js';
+import { TemporarySettings, type ReloadIfRunning } from './temporary-settings.js';
 import { UnknownSettingError } from './unknown-setting-error.js';
 
 /** What postgresql.auto.conf has to do with an edit of postgresql.conf. */
@@ -83,19 +84,24 @@ export class ClusterSettings {
   readonly #invalidValues: InvalidValuesCheck | undefined;
   readonly #dataDirectory: string;
   readonly #links: SymlinkOptions;
+  readonly #reloadIfRunning: ReloadIfRunning | undefined;
 
   /**
    * @param unknownNames how to tell names the server does not know; without it none are checked.
    * @param invalidValues how to tell values the server refuses; without it none are checked.
    * @param links whether a symbolic link (postgresql.conf, an include, postgresql.auto.conf) is
    *   followed, and how; by default none is (SymlinkedFileError, `CONFIG_INCLUDE_IS_SYMLINK`).
+   * @param reloadIfRunning how `temporarily` reloads the server when it runs (resolving to null
+   *   when none runs); without it nothing is reloaded.
    */
-  constructor(dataDirectory: string, major?: number, unknownNames?: UnknownNamesCheck, invalidValues?: InvalidValuesCheck, links: SymlinkOptions = {}) {
+  constructor(dataDirectory: string, major?: number, unknownNames?: UnknownNamesCheck, invalidValues?: InvalidValuesCheck, links: SymlinkOptions = {}, reloadIfRunning?: ReloadIfRunning) {
     if (major !== undefined && !(Number.isInteger(major) && major > 0)) throw expected('major', 'a positive integer', major);
     if (unknownNames !== undefined && typeof unknownNames !== 'function') throw expected('unknownNames', 'a function', unknownNames);
     if (invalidValues !== undefined && typeof invalidValues !== 'function') throw expected('invalidValues', 'a function', invalidValues);
     this.#unknownNames = unknownNames;
+    if (reloadIfRunning !== undefined && typeof reloadIfRunning !== 'function') throw expected('reloadIfRunning', 'a function', reloadIfRunning);
     this.#invalidValues = invalidValues;
+    this.#reloadIfRunning = reloadIfRunning;
     this.#dataDirectory = dataDirectory;
     this.#links = { followSymlinks: links.followSymlinks, linkAccess: links.linkAccess };
     this.path = join(dataDirectory, 'postgresql.conf');
@@ -110,9 +116,11 @@ export class ClusterSettings {
     });
   }
 
-  /** The value of a setting (a string), or undefined when the file does not set it. */
-  async get(name: string): Promise<string | undefined> {
-    return (await this.load()).get(name);
+  /** The value of a setting (a string), or `fallback` (default undefined) when the file does not set it. */
+  async get(name: string): Promise<string | undefined>;
+  async get<T>(name: string, fallback: T): Promise<string | T>;
+  async get<T>(name: string, fallback?: T): Promise<string | T | undefined> {
+    return (await this.load()).get(name) ?? fallback;
   }
 
   async has(name: string): Promise<boolean> {
@@ -183,6 +191,79 @@ export class ClusterSettings {
   /** `[name, value]` for every setting the file sets. */
   async entries(): Promise<Array<[string, string]>> {
     return (await this.load()).entries();
+  }
+
+  /** The values of the settings the file sets, in the order of `keys()`. */
+  async values(): Promise<string[]> {
+    return (await this.entries()).map(([, value]) => value);
+  }
+
+  /** `[name, value]` for every setting the file sets (py-postgresql's `items()`; the same as `entries()`). */
+  async items(): Promise<Array<[string, string]>> {
+    return this.entries();
+  }
+
+  /** How many settings the file sets (py-postgresql's `len(settings)`). */
+  async count(): Promise<number> {
+    return (await this.entries()).length;
+  }
+
+  /** `for await (const [name, value] of cluster.settings)`: the entries, read once when the loop starts. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<[string, string], void, undefined> {
+    yield* await this.entries();
+  }
+
+  /**
+   * The settings the file sets whose name and value `predicate` accepts, read once: `{ name:
+   * value }` (pg_boss's `select_parameters(selector)`). Names are in lower case.
+   */
+  async select(predicate: (name: string, value: string) => boolean): Promise<Record<string, string>> {
+    if (typeof predicate !== 'function') throw expected('predicate', 'a function (name, value) => boolean', predicate);
+    const chosen: Record<string, string> = {};
+    for (const [name, value] of await this.entries()) if (predicate(name, value)) chosen[name] = value;
+    return chosen;
+  }
+
+  /**
+   * Writes `settings` as `update()` does (same checks and options; nothing is written when one
+   * fails) and reloads the server when it runs; the returned object puts the file's previous text
+   * back, byte for byte, when disposed (`await using _ = await cluster.settings.temporarily({
+   * work_mem: '64MB' })`) or on `restore()`, and reloads again. postgresql.auto.conf is never
+   * touched (a setting it sets is refused as by `update()`). A setting that needs a restart is
+   * written but not applied by the reload: the result's `pendingRestart` names it.
+   */
+  async temporarily(settings: Readonly<Record<string, ConfigValue | null | undefined>>, options: SettingsUnsetOptions = {}): Promise<TemporarySettings> {
+    if (settings === null || typeof settings !== 'object') throw expected('settings', 'an object of setting names to values', settings);
+    checkOptions(options);
+    const file = await this.load();
+    const previousText = file.toString();
+    file.update({ ...settings }, options);
+    await this.#refuseAutoConf(Object.keys(settings), options);
+    const written = Object.entries(settings)
+      .filter(([, value]) => value !== null && value !== undefined)
+      .map(([name]) => name);
+    await this.#refuseUnknown(written, options);
+    await this.#refuseInvalid(file, written, options);
+    await file.save();
+    const state = {
+      path: this.path,
+      names: Object.keys(settings),
+      previousText,
+      writtenText: file.toString(),
+      encoding: file.encoding,
+      links: this.#links,
+      reload: null,
+      reloadIfRunning: this.#reloadIfRunning,
+    };
+    let reload;
+    try {
+      reload = this.#reloadIfRunning === undefined ? null : await this.#reloadIfRunning();
+    } catch (error) {
+      // No one holds the result yet to restore it: put the file back before failing.
+      await new TemporarySettings(state).restore().catch(() => undefined);
+      throw error;
+    }
+    return new TemporarySettings({ ...state, reload });
   }
 
   /**

@@ -1,9 +1,10 @@
 import { constants as fsConstants } from 'node:fs';
-import { access, mkdtemp, readdir, readFile, stat, writeFile, unlink } from 'node:fs/promises';
+import { access, mkdtemp, open, readdir, readFile, stat, writeFile, unlink } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { inspect, type InspectOptionsStylized } from 'node:util';
+import pg from 'pg';
 import {
   assertAccessible,
   childPids,
@@ -49,6 +50,7 @@ import { ClusterSettings } from './cluster-settings.js';
 import { carryOutDrop, planDrop, type DropOptions, type DropResult } from './cluster-drop.js';
 import { writeClusterMarker } from './cluster-marker.js';
 import { recordWalDirectory } from './wal-directory-record.js';
+import { clientHostFor, resolveClusterAddress, type ClusterAddress } from './cluster-address.js';
 import { settingNamesArgument, unknownSettingNames, type DescribeSettings } from './setting-names.js';
 import { invalidSettingValues, type InvalidSettingValue } from './setting-values.js';
 import { ClusterInitializationError } from './cluster-initialization-error.js';
@@ -193,6 +195,17 @@ export interface ClusterDescription {
   hasPassword: boolean;
 }
 
+export interface AddressOptions {
+  /**
+   * The `-c` settings a start would give (they override the files), e.g. those you will pass to
+   * `start()`. Default: the `settings` of this object's last `start()`, which `restart()` reuses.
+   */
+  settings?: Readonly<Record<string, SettingValue>>;
+}
+
+/** `connection()` and `connect()`: node-postgres options laid over `connectionOptions()`'s (`database` picks the database). */
+export type ConnectOptions = Omit<pg.ClientConfig, 'host' | 'port' | 'connectionString'>;
+
 export interface ReloadResult {
   pid: number;
   /** Whether the report below comes from the server (false when no connection could be made). */
@@ -275,6 +288,7 @@ export class Cluster {
       (names) => this.unknownSettings(names),
       (entries) => invalidSettingValues(this.daemonPath, this.#describeSettings(), this.installation, entries),
       this.#links,
+      async () => ((await this.running()) ? this.reload().catch((error: unknown) => (error instanceof ClusterNotRunningError ? null : Promise.reject(error))) : null),
     );
   }
 
@@ -390,14 +404,18 @@ export class Cluster {
       this.#emit({ type: 'init', message: `initdb ${this.dataDirectory}`, dataDirectory: this.dataDirectory, command: initdb, args });
       const started = Date.now();
       try {
-        await runCommand(command.file, command.args, {
+        const result = await runCommand(command.file, command.args, {
           timeout,
           ...(signal !== undefined ? { signal } : {}),
           ...(command.uid !== undefined ? { uid: command.uid, gid: command.gid! } : {}),
         });
+        if (options.logfile !== undefined) await writeCommandOutput(options.logfile, result.stdout, result.stderr);
       } catch (error) {
         for (const folder of created) await removeTree(folder);
-        if (error instanceof CommandError) throw new InitDBError(this.dataDirectory, initdb, args, error);
+        if (error instanceof CommandError) {
+          if (options.logfile !== undefined) await writeCommandOutput(options.logfile, error.stdoutTail, error.stderrTail).catch(() => undefined);
+          throw new InitDBError(this.dataDirectory, initdb, args, error);
+        }
         throw error;
       }
       if (mapsPeer) {
@@ -1014,20 +1032,24 @@ export class Cluster {
 
   /**
    * How to reach the running server, from its `postmaster.pid`: the socket directory (or the TCP
-   * host when Unix sockets are off), the port and the superuser. ClusterNotRunningError when none runs.
+   * host when Unix sockets are off), the port, the superuser and `database` (default `postgres`).
+   * ClusterNotRunningError when none runs.
    */
-  async connectionOptions(): Promise<ConnectionOptions> {
+  async connectionOptions(options: { database?: string } = {}): Promise<ConnectionOptions> {
+    if (options === null || typeof options !== 'object') throw expected('options', 'an object', options);
+    const { database = 'postgres' } = options;
+    if (typeof database !== 'string' || database === '' || database.includes('\0')) throw expected('database', 'a non-empty string', database);
     const lock = await this.postmaster();
     if (lock === null) throw new ClusterNotRunningError(this.dataDirectory, 'connect');
     const user = this.#superuser ?? (await resolveRunAs(this.#runAs))?.user ?? currentUserName();
-    const tcpHost = lock.listenAddresses === null ? null : lock.listenAddresses === '*' || lock.listenAddresses === '0.0.0.0' ? 'localhost' : lock.listenAddresses === '::' ? '::1' : lock.listenAddresses;
+    const tcpHost = lock.listenAddresses === null ? null : clientHostFor(lock.listenAddresses);
     const host = lock.socketDirectory ?? tcpHost;
     if (host === null) throw new ClusterNotRunningError(this.dataDirectory, 'connect (the server listens on neither a socket nor TCP)');
     return {
       host,
       port: lock.port,
       user,
-      database: 'postgres',
+      database,
       ...(lock.socketDirectory !== null ? { socketDirectory: lock.socketDirectory } : {}),
       ...(this.#password !== undefined ? { password: this.#password } : {}),
     };
@@ -1047,6 +1069,61 @@ export class Cluster {
   /** What `inspect()` (and so the console) shows: {@link toJSON}, no password, even with `showHidden`. */
   [inspect.custom](_depth: number, options: InspectOptionsStylized, show: typeof inspect): string {
     return `${this.constructor.name} ${show(this.toJSON(), options)}`;
+  }
+
+  /**
+   * node-postgres options for the running server (py-postgresql's `connector()` is
+   * `connectionOptions()`): `connectionOptions({ database })` without `socketDirectory`, with
+   * `options` laid over it (`user`, `password`, `application_name`, timeouts, …).
+   * ClusterNotRunningError when none runs.
+   */
+  async connection(options: ConnectOptions = {}): Promise<pg.ClientConfig> {
+    if (options === null || typeof options !== 'object') throw expected('options', 'an object', options);
+    const { database, ...rest } = options;
+    const { socketDirectory: _socket, ...reach } = await this.connectionOptions(database === undefined ? {} : { database });
+    return { ...reach, ...rest };
+  }
+
+  /**
+   * A node-postgres client connected to the running server with `connection(options)`. The
+   * caller closes it (`await client.end()`). A failed connection leaves no client open and
+   * rejects with node-postgres's error (the server's `code` and message); no server:
+   * ClusterNotRunningError.
+   */
+  async connect(options: ConnectOptions = {}): Promise<pg.Client> {
+    const client = new pg.Client(await this.connection(options));
+    try {
+      await client.connect();
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    return client;
+  }
+
+  /**
+   * Where the server listens as its settings say, running or not (connectionOptions() reads the
+   * running server's `postmaster.pid`): `port`, `listen_addresses` and `unix_socket_directories`
+   * read as the server reads its files (postgresql.conf, its includes, postgresql.auto.conf), then
+   * `settings` (default: those of this object's last start) on top; what none sets is the
+   * server's default: port 5432, `localhost`, and the socket directory compiled into the
+   * installation (`postgres --describe-config`; `/tmp` when that cannot be asked).
+   */
+  async address(options: AddressOptions = {}): Promise<ClusterAddress> {
+    if (options === null || typeof options !== 'object') throw expected('options', 'an object', options);
+    const { settings = this.#lastStart.settings ?? {} } = options;
+    if (settings === null || typeof settings !== 'object') throw expected('settings', 'an object of setting names to values', settings);
+    await this.settings.load(); // ClusterNotInitializedError when there is no postgresql.conf
+    const files = (await this.settings.effective()).settings;
+    const read = (name: string): string | undefined => {
+      const given = settings[name];
+      if (given !== undefined) return typeof given === 'boolean' ? formatBoolean(given) : String(given);
+      return files.get(name)?.value ?? undefined;
+    };
+    const described = await this.#describeSettings()().catch(() => []);
+    const socketDirectories = described.find((entry) => entry.name === 'unix_socket_directories')?.bootValue ?? '/tmp';
+    const values = { port: read('port'), listen_addresses: read('listen_addresses'), unix_socket_directories: read('unix_socket_directories') };
+    return resolveClusterAddress(values, { port: 5432, listenAddresses: 'localhost', socketDirectories }, this.dataDirectory);
   }
 
   #emit(event: ClusterEvent): void {
@@ -1088,6 +1165,21 @@ async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/** A program's output to the caller's log: a path (appended to, mode 0600 when new, never through a link) or a stream. */
+async function writeCommandOutput(logfile: string | Writable, stdout: string, stderr: string): Promise<void> {
+  const text = [stdout, stderr].filter((part) => part !== '').map((part) => (part.endsWith('\n') ? part : `${part}\n`)).join('');
+  if (typeof logfile !== 'string') {
+    await new Promise<void>((done, fail) => logfile.write(text, (error) => (error ? fail(error) : done())));
+    return;
+  }
+  const handle = await open(logfile, fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT | fsConstants.O_NOFOLLOW, 0o600);
+  try {
+    await handle.writeFile(text);
+  } finally {
+    await handle.close();
+  }
 }
 
 function currentUserName(): string {

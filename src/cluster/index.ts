@@ -16,3 +16,6 @@ export * from './unknown-setting-error.js';
 export type { InvalidSettingValue } from './setting-values.js';
 export * from './scram-verifier.js';
 export * from './saslprep.js';
+export * from './temporary-settings.js';
+export * from './settings-restore-conflict-error.js';
+export * from './cluster-address.js';

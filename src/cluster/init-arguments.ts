@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import { expected } from '../errors.js';
 
 /** Options of Cluster.init, mapped to initdb's. */
@@ -16,6 +17,14 @@ export interface InitOptions {
   locale?: string;
   lcCollate?: string;
   lcCtype?: string;
+  /** `--lc-monetary`. */
+  lcMonetary?: string;
+  /** `--lc-numeric`. */
+  lcNumeric?: string;
+  /** `--lc-time`. */
+  lcTime?: string;
+  /** `--lc-messages`. */
+  lcMessages?: string;
   /**
    * `--auth-local`, e.g. `trust`, `peer`, `scram-sha-256`. Default: `scram-sha-256` with a
    * password; without one `peer` with the map {@link PEER_MAP} (the OS user who ran init(), root
@@ -32,6 +41,13 @@ export interface InitOptions {
   waldir?: string;
   /** `--no-sync`: faster, not crash safe (tests). */
   noSync?: boolean;
+  /**
+   * Where initdb's output goes (py-postgresql's `init(logfile=…)`): a file path (appended to,
+   * created with mode 0600, never through a symbolic link) or a writable stream (written to,
+   * not ended). Its standard output, then its standard error, once it has exited, also when it
+   * failed. Default: kept only in the error's tails.
+   */
+  logfile?: string | Writable;
   /** More initdb arguments, as given. */
   extraArgs?: readonly string[];
   /** Milliseconds; default 10,000 (initdb takes 1 to 3 s here with syncing; pass more on a slow disk). */
@@ -61,7 +77,7 @@ export function chooseAuthentication(options: InitOptions): { authLocal?: string
   };
 }
 
-const textOptions = ['user', 'encoding', 'locale', 'lcCollate', 'lcCtype', 'authLocal', 'authHost', 'waldir'] as const;
+const textOptions = ['user', 'encoding', 'locale', 'lcCollate', 'lcCtype', 'lcMonetary', 'lcNumeric', 'lcTime', 'lcMessages', 'authLocal', 'authHost', 'waldir'] as const;
 
 /** initdb's arguments for `options` (without the password file, which the caller adds). */
 export function initdbArguments(dataDirectory: string, options: InitOptions, major: number): string[] {
@@ -71,13 +87,17 @@ export function initdbArguments(dataDirectory: string, options: InitOptions, maj
       throw expected(name, 'a non-empty string', value);
     }
   }
-  const { user, encoding, locale, lcCollate, lcCtype, authLocal, authHost, dataChecksums, walSegsize, waldir, noSync, extraArgs = [] } = options;
+  const { user, encoding, locale, lcCollate, lcCtype, lcMonetary, lcNumeric, lcTime, lcMessages, authLocal, authHost, dataChecksums, walSegsize, waldir, noSync, extraArgs = [] } = options;
   if (dataChecksums !== undefined && typeof dataChecksums !== 'boolean') throw expected('dataChecksums', 'a boolean', dataChecksums);
   if (noSync !== undefined && typeof noSync !== 'boolean') throw expected('noSync', 'a boolean', noSync);
   if (walSegsize !== undefined && !(Number.isInteger(walSegsize) && walSegsize >= 1 && walSegsize <= 1024 && (walSegsize & (walSegsize - 1)) === 0)) {
     throw expected('walSegsize', 'a power of two from 1 to 1024 (megabytes)', walSegsize);
   }
   if (waldir !== undefined && !waldir.startsWith('/')) throw expected('waldir', 'an absolute path', waldir);
+  const { logfile } = options;
+  if (logfile !== undefined && !(typeof logfile === 'string' ? logfile !== '' && !logfile.includes('\0') : logfile !== null && typeof (logfile as Writable).write === 'function')) {
+    throw expected('logfile', 'a file path or a writable stream', logfile);
+  }
   if (!Array.isArray(extraArgs) || extraArgs.some((arg) => typeof arg !== 'string')) throw expected('extraArgs', 'an array of strings', extraArgs);
 
   const args = ['-D', dataDirectory];
@@ -86,6 +106,10 @@ export function initdbArguments(dataDirectory: string, options: InitOptions, maj
   if (locale !== undefined) args.push(`--locale=${locale}`);
   if (lcCollate !== undefined) args.push(`--lc-collate=${lcCollate}`);
   if (lcCtype !== undefined) args.push(`--lc-ctype=${lcCtype}`);
+  if (lcMonetary !== undefined) args.push(`--lc-monetary=${lcMonetary}`);
+  if (lcNumeric !== undefined) args.push(`--lc-numeric=${lcNumeric}`);
+  if (lcTime !== undefined) args.push(`--lc-time=${lcTime}`);
+  if (lcMessages !== undefined) args.push(`--lc-messages=${lcMessages}`);
   if (authLocal !== undefined) args.push(`--auth-local=${authLocal}`);
   if (authHost !== undefined) args.push(`--auth-host=${authHost}`);
   if (dataChecksums === true) args.push('--data-checksums');

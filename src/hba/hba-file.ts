@@ -31,6 +31,12 @@ export type HbaPattern =
     }>
   | ((rule: HbaFileRule) => boolean);
 
+/** Where `insert` puts a rule relative to rule `index`. */
+export interface HbaInsertOptions {
+  /** `before` (default): the new rule becomes rule `index`; `after`: it goes on the line after rule `index`. */
+  position?: 'before' | 'after';
+}
+
 const PATTERN_KEYS = ['type', 'database', 'user', 'address', 'netmask', 'method', 'options'] as const;
 
 /** The sample file's columns: TYPE 0, DATABASE 8, USER 24, ADDRESS 40, METHOD 64. */
@@ -108,8 +114,20 @@ export class HbaFile extends AuthFile<HbaRule, HbaRuleInput, HbaFileRule> implem
     return -1;
   }
 
-  /** Inserts a rule so that it becomes rule `index` (0 … length; negative counts from the end). */
-  insert(index: number, rule: HbaRuleInput): HbaFileRule {
+  /**
+   * Inserts a rule so that it becomes rule `index` (0 … length; negative counts from the end),
+   * above that rule's comments. `position: 'after'` (pg_boss's `insert(index, entry, position)`)
+   * puts it on the line after rule `index` instead (0 … length - 1), as `insertAfter` does.
+   */
+  insert(index: number, rule: HbaRuleInput, options: HbaInsertOptions = {}): HbaFileRule {
+    if (options === null || typeof options !== 'object') throw expected('options', 'an object', options);
+    const { position = 'before' } = options;
+    if (position !== 'before' && position !== 'after') throw expected('position', "'before' or 'after'", position);
+    if (position === 'after') {
+      const after = this.normalizeIndex(index, this.length, true);
+      if (after === undefined) throw new HbaIndexError(index, this.length);
+      return this.insertAt(this.doc.itemIndexes()[after]! + 1, rule);
+    }
     const i = this.normalizeIndex(index, this.length + 1, false)!;
     const items = this.doc.itemIndexes();
     const at = i < items.length ? this.doc.commentBlockStart(items[i]!) : this.doc.entries.length;
@@ -148,13 +166,14 @@ export class HbaFile extends AuthFile<HbaRule, HbaRuleInput, HbaFileRule> implem
   }
 
   /**
-   * Removes rule `index` (required: negative counts from the end) and returns it. The comment lines
+   * Removes rule `index` (default 0, the first rule, as pg_boss's `pop(index = 0)`; negative counts
+   * from the end) and returns it. The comment lines
    * directly above it go with it when it is the only rule under them; a comment heading a group of
    * rules stays, above the rule that now comes first. The returned rule's `comments` are the lines
    * that went with it, so inserting it elsewhere moves exactly what was removed.
    */
-  pop(index: number): HbaFileRule {
-    if (typeof index !== 'number') throw expected('index', 'an integer (pop needs an explicit index)', index);
+  pop(index = 0): HbaFileRule {
+    if (typeof index !== 'number') throw expected('index', 'an integer', index);
     const i = this.normalizeIndex(index, this.length, true);
     if (i === undefined) throw new HbaIndexError(index, this.length);
     return this.removeAt(this.doc.itemIndexes()[i]!);

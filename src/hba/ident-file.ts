@@ -126,9 +126,9 @@ export class IdentFile extends AuthFile<IdentMapping, IdentMappingInput, IdentFi
     return this.replaceAt(at, this.render(wanted, mergeLayouts(oldLayout ? [oldLayout] : [], this.layoutNear(at))), wanted, mapping);
   }
 
-  /** Removes mapping `index` (required) and returns it; its comment lines go with it as for HbaFile.pop. */
-  pop(index: number): IdentFileMapping {
-    if (typeof index !== 'number') throw expected('index', 'an integer (pop needs an explicit index)', index);
+  /** Removes mapping `index` (default 0, the first, as HbaFile.pop) and returns it; its comment lines go with it as for HbaFile.pop. */
+  pop(index = 0): IdentFileMapping {
+    if (typeof index !== 'number') throw expected('index', 'an integer', index);
     return this.removeAt(this.entryIndex(index));
   }
 

@@ -1,4 +1,4 @@
-export { HbaFile, type HbaParseOptions, type HbaPattern } from './hba-file.js';
+export { HbaFile, type HbaInsertOptions, type HbaParseOptions, type HbaPattern } from './hba-file.js';
 export {
   HBA_CONNECTION_TYPES, HBA_METHODS, type HbaConnectionType, type HbaDiagnostic, type HbaDiagnosticCode, type HbaFileRule,
   type HbaInclude, type HbaRule, type HbaRuleInput,

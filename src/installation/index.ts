@@ -1,4 +1,4 @@
-export { Installation, type InstallationOptions, type InstallationPaths, type PgDirectory, type PgExecutable } from './installation.js';
+export { Installation, type InstallationOptions, type InstallationType, type InstallationPaths, type PgDirectory, type PgExecutable } from './installation.js';
 export { pgConfigDictionary, parsePgConfig, type PgConfigDictionary, type PgConfigOptions } from './pg-config.js';
 export { parseVersion, compareVersions, versionStates, type VersionInfo, type VersionState } from './version.js';
 export { parseConfigureOptions, splitShellWords, type ConfigureOptions } from './configure-options.js';

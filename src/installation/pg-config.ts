@@ -28,6 +28,14 @@ export function parsePgConfig(text: string): PgConfigDictionary {
   return dictionary;
 }
 
+/** The dictionaries pgConfigDictionary() returned, so that `new Installation(dictionary)` knows its `type`. */
+const pgConfigOutputs = new WeakSet<object>();
+
+/** Whether `value` is a dictionary pgConfigDictionary() returned (not a copy). */
+export function isPgConfigOutput(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && pgConfigOutputs.has(value);
+}
+
 /**
  * Runs the `pg_config` at `pgConfigPath` without arguments and parses its output
  * ({@link parsePgConfig}). Rejects with a {@link PgConfigError} carrying the command, exit code
@@ -57,5 +65,6 @@ export async function pgConfigDictionary(pgConfigPath: string, options: PgConfig
       stdout: tailOf(stdout),
     });
   }
+  pgConfigOutputs.add(dictionary);
   return dictionary;
 }

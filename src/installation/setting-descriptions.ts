@@ -14,25 +14,32 @@ export interface SettingDescription {
   /** Bounds of an INTEGER or REAL setting, in its base unit; null for the other types. */
   min: number | null;
   max: number | null;
+  /**
+   * The compiled-in value of a STRING or ENUM setting, what a server uses when no file or
+   * argument sets it (`unix_socket_directories`: `/var/run/postgresql` on Debian, `/tmp` for the
+   * npm binaries); null for the other types, which the server prints before it has set their
+   * defaults (`0`, `FALSE`).
+   */
+  bootValue: string | null;
   shortDescription: string;
   extraDescription: string;
 }
 
 /**
  * Parses `postgres --describe-config`: one tab-separated line per setting (name, context, group,
- * type, boot value, min, max, short and extra description). The boot value is left out: it is
- * the compiled-in value before any defaulting, not what a new cluster uses. Lines that do not
- * have the nine fields are skipped.
+ * type, boot value, min, max, short and extra description). The boot value is kept for STRING
+ * and ENUM settings only (see `bootValue`). Lines that do not have the nine fields are skipped.
  */
 export function parseDescribeConfig(text: string): SettingDescription[] {
   const settings: SettingDescription[] = [];
   for (const line of text.split('\n')) {
     const fields = line.replace(/\r$/, '').split('\t');
     if (fields.length < 9) continue;
-    const [name, context, group, type, , min, max, shortDescription, extraDescription] = fields as [string, string, string, string, string, string, string, string, string];
+    const [name, context, group, type, boot, min, max, shortDescription, extraDescription] = fields as [string, string, string, string, string, string, string, string, string];
     if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(name) || !isSettingType(type)) continue;
     const bound = (value: string): number | null => (value === '' || !Number.isFinite(Number(value)) ? null : Number(value));
-    settings.push({ name, context, group, type, min: bound(min), max: bound(max), shortDescription, extraDescription });
+    const bootValue = type === 'STRING' || type === 'ENUM' ? boot : null;
+    settings.push({ name, context, group, type, min: bound(min), max: bound(max), bootValue, shortDescription, extraDescription });
   }
   return settings;
 }

@@ -41,6 +41,16 @@ const expectations: Record<string, (printed: unknown[][]) => void> = {
     expect(printed[0]).toEqual([{ removed: [expect.stringMatching(/\/data$/), expect.stringMatching(/\/wal$/)], kept: [] }]);
     expect(printed[1]).toEqual(['DROP_NOT_A_DIRECTORY']);
   },
+  'temporary-settings.ts': (printed) => {
+    expect(printed[0]).toEqual([{ work_mem: '64MB' }, ['shared_buffers']]);
+    expect(printed[1]).toEqual(['the body fails']);
+    expect(printed[2]).toEqual([{ work_mem: '4MB' }, true]);
+  },
+  'address.ts': (printed) => {
+    expect(printed[0]).toEqual([true, 6543, []]);
+    expect(printed[1]).toEqual([[{ current_database: 'template1' }]]);
+    expect(printed[2]).toEqual([{ host: expect.stringMatching(/^\/tmp\/pgct-example-.*\/sock$/), port: 6543, user: 'postgres', database: 'postgres' }]);
+  },
 };
 
 function leftovers(): string[] {

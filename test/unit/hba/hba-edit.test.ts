@@ -36,6 +36,26 @@ host    all             all             ::1/128                 scram-sha-256
       .produces(sample.replace('peer\n', 'peer\nlocal   app             app,"ops team"                          md5\n'));
   });
 
+  it("pops the first rule when no index is given (pg_boss's pop(index = 0)), with its comment", () => {
+    const hba = HbaFile.parse(sample);
+    const popped = hba.pop();
+    expect([popped.type, popped.comments]).toEqual(['local', ['# "local" is for Unix domain socket connections only']]);
+    expect(hba.toString()).toBe(sample.replace('# "local" is for Unix domain socket connections only\nlocal   all             all                                     peer\n', ''));
+  });
+
+  it("inserts before or after rule i (pg_boss's insert(index, entry, position))", () => {
+    const line = 'host    app             app             10.0.0.0/8              scram-sha-256\n';
+    // before (the default): it becomes rule 1, above rule 1's comment
+    given(sample).running((hba) => hba.insert(1, app, { position: 'before' })).produces(sample.replace('# IPv4', `${line}# IPv4`));
+    given(sample).running((hba) => hba.insert(1, app)).produces(sample.replace('# IPv4', `${line}# IPv4`));
+    // after: on the line after rule 1 (before the next rule's comment), so it becomes rule 2
+    given(sample).running((hba) => hba.insert(1, app, { position: 'after' })).produces(sample.replace('# IPv6', `${line}# IPv6`));
+    given(sample).running((hba) => hba.insert(-1, app, { position: 'after' })).produces(`${sample}${line}`);
+    const hba = HbaFile.parse(sample);
+    hba.insert(0, app, { position: 'after' });
+    expect(hba.at(1)?.database).toEqual(['app']);
+  });
+
   it('inserts by index, appends at the end, and writes options after the method', () => {
     given(sample)
       .running((hba) => {

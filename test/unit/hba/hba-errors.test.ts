@@ -50,11 +50,14 @@ describe('HbaFile refuses bad input and changes nothing', () => {
     });
   }
 
-  it('refuses indexes out of range, and pop without an index', () => {
+  it('refuses indexes out of range, and a pop index that is not an integer', () => {
     given(text).running((hba) => hba.pop(2)).fails(HbaIndexError, { code: 'HBA_INDEX_OUT_OF_RANGE', index: 2, length: 2 });
     given(text).running((hba) => hba.set(-3, host as never)).fails(HbaIndexError, { index: -3 });
     given(text).running((hba) => hba.insert(3, host as never)).fails(HbaIndexError, { index: 3 });
-    given(text).running((hba) => (hba.pop as (i?: number) => unknown)()).fails(InvalidArgumentError, { code: 'INVALID_ARGUMENT', argument: 'index' });
+    given(text).running((hba) => (hba.pop as (i?: unknown) => unknown)('0')).fails(InvalidArgumentError, { code: 'INVALID_ARGUMENT', argument: 'index' });
+    given(text).running((hba) => hba.insert(2, host as never, { position: 'after' })).fails(HbaIndexError, { code: 'HBA_INDEX_OUT_OF_RANGE', index: 2, length: 2 });
+    given(text).running((hba) => hba.insert(0, host as never, { position: 'behind' as never })).fails(InvalidArgumentError, { argument: 'position' });
+    given('# none\n').running((hba) => hba.pop()).fails(HbaIndexError, { index: 0, length: 0 });
     given(text).running((hba) => hba.pop(0.5)).fails(InvalidArgumentError);
   });
 

@@ -114,6 +114,12 @@ describe('IdentFile', () => {
     expect(() => IdentFile.parse(text).pop(1)).toThrow(HbaIndexError);
   });
 
+  it('pops the first mapping when no index is given, as HbaFile.pop', () => {
+    const ident = IdentFile.parse('# maps\nm1 alice alice\nm2 bob bob\n');
+    expect(ident.pop().map).toBe('m1');
+    expect(ident.toString()).toBe('# maps\nm2 bob bob\n'); // the heading stays with the group
+  });
+
   it('sees include directives from 16 on only', () => {
     const text = idents.find((f) => f.name === 'include-16.conf')!.text;
     expect(IdentFile.parse(text, { major: 16 }).includes.map((i) => [i.kind, i.path, i.line])).toEqual([

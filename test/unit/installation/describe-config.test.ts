@@ -19,6 +19,7 @@ describe('parseDescribeConfig', () => {
       type: 'INTEGER',
       min: 64,
       max: 2147483647,
+      bootValue: null,
       shortDescription: 'Sets the maximum memory to be used for query workspaces.',
       extraDescription: 'This much memory can be used by each internal sort operation and hash table before switching to temporary disk files.',
     });
@@ -27,6 +28,15 @@ describe('parseDescribeConfig', () => {
 
   it('skips lines without the nine fields or with an unknown type, and takes CRLF', () => {
     const text = 'a\tuser\tG\tBOOLEAN\t\t\t\tshort\t\r\nbroken line\nb\tuser\tG\tWHATEVER\t\t\t\ts\t\n';
-    expect(parseDescribeConfig(text)).toEqual([{ name: 'a', context: 'user', group: 'G', type: 'BOOLEAN', min: null, max: null, shortDescription: 'short', extraDescription: '' }]);
+    expect(parseDescribeConfig(text)).toEqual([{ name: 'a', context: 'user', group: 'G', type: 'BOOLEAN', min: null, max: null, bootValue: null, shortDescription: 'short', extraDescription: '' }]);
+  });
+
+  it('keeps the compiled-in value of STRING and ENUM settings only', () => {
+    const settings = parseDescribeConfig(fixture);
+    expect(settings.find((s) => s.name === 'unix_socket_directories')?.bootValue).toBe('/var/run/postgresql');
+    expect(settings.find((s) => s.name === 'listen_addresses')?.bootValue).toBe('localhost');
+    expect(settings.find((s) => s.name === 'wal_level')?.bootValue).toBe('replica');
+    expect(settings.find((s) => s.name === 'fsync')?.bootValue).toBeNull(); // printed FALSE, though the default is on
+    expect(settings.find((s) => s.name === 'port')?.bootValue).toBeNull(); // printed 0
   });
 });
