@@ -49,7 +49,7 @@ export function findServerProcesses(dataDirectory: string, options: FindServerPr
   let postmaster: number | null = null;
   if (parents.length === 1) postmaster = parents[0]!.pid;
   else if (postmasterPid !== null && roots.some((root) => root.pid === postmasterPid)) postmaster = postmasterPid;
-  else if (roots.length === 1 && members.length === 1 && !hasProcessTitle(roots[0]!.pid)) postmaster = roots[0]!.pid;
+  else if (roots.length === 1 && members.length === 1 && hasPostmasterArguments(roots[0]!.pid)) postmaster = roots[0]!.pid;
   return { postmaster, backends: members.map((member) => member.pid).filter((pid) => pid !== postmaster) };
 }
 
@@ -129,9 +129,14 @@ function hasDataDirectoryArgument(pid: number, dataDirectory: string): boolean {
   return args.some((arg, index) => (arg === '-D' && args[index + 1] === dataDirectory) || arg === `-D${dataDirectory}` || arg === `--pgdata=${dataDirectory}`);
 }
 
-/** Whether the process set a title (`postgres: checkpointer`): a backend, never the postmaster. */
-function hasProcessTitle(pid: number): boolean {
-  return readArguments(pid)[0]?.startsWith('postgres: ') ?? false;
+/**
+ * Whether the process still shows the arguments it was started with, as a postmaster does: a
+ * backend sets a title (`postgres: checkpointer`), and one that is exiting shows none at all
+ * (its memory, and with it the command line, is gone before it is a zombie).
+ */
+function hasPostmasterArguments(pid: number): boolean {
+  const first = readArguments(pid)[0];
+  return first !== undefined && first !== '' && !first.startsWith('postgres: ');
 }
 
 /** `path` with links resolved in the part of it that exists (a removed directory keeps its parent's real path). */
