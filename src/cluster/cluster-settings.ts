@@ -148,7 +148,11 @@ export class ClusterSettings {
   async update(settings: Readonly<Record<string, ConfigValue | null | undefined>>, options: SettingsUnsetOptions = {}): Promise<void> {
     if (settings === null || typeof settings !== 'object') throw expected('settings', 'an object of setting names to values', settings);
     checkOptions(options);
-    const file = await this.load();
+    await this.#write(await this.load(), settings, options);
+  }
+
+  /** `update()`'s edit of a loaded file: the edit, then every check, then the save (nothing is written when a check refuses). */
+  async #write(file: ConfigFile, settings: Readonly<Record<string, ConfigValue | null | undefined>>, options: SettingsUnsetOptions): Promise<void> {
     file.update({ ...settings }, options);
     await this.#refuseAutoConf(Object.keys(settings), options);
     const written = Object.entries(settings)
@@ -237,14 +241,7 @@ export class ClusterSettings {
     checkOptions(options);
     const file = await this.load();
     const previousText = file.toString();
-    file.update({ ...settings }, options);
-    await this.#refuseAutoConf(Object.keys(settings), options);
-    const written = Object.entries(settings)
-      .filter(([, value]) => value !== null && value !== undefined)
-      .map(([name]) => name);
-    await this.#refuseUnknown(written, options);
-    await this.#refuseInvalid(file, written, options);
-    await file.save();
+    await this.#write(file, settings, options);
     const state = {
       path: this.path,
       names: Object.keys(settings),

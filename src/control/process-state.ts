@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { listProcessIds } from './process-list.js';
 import { findServerProcesses } from './server-processes.js';
 
 /**
@@ -97,15 +98,8 @@ function hasProcFs(): boolean {
 
 /** The pids of the live children of `pid` (from /proc; empty where there is none). */
 export function childPids(pid: number): number[] {
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return [];
-  }
   const children: number[] = [];
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
+  for (const entry of listProcessIds()) {
     let text: string;
     try {
       text = readFileSync(`/proc/${entry}/stat`, 'utf8');

@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { listProcessIds } from './process-list.js';
 import { basename, dirname, join } from 'node:path';
 
 /** The live processes of one data directory's server, found in /proc. */
@@ -63,16 +64,9 @@ export function isServerProcess(pid: number, uid: number | undefined): boolean {
 }
 
 function listPostgresProcesses(uid: number | undefined): Candidate[] {
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return [];
-  }
   const found: Candidate[] = [];
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    const candidate = readCandidate(Number(entry), uid);
+  for (const pid of listProcessIds()) {
+    const candidate = readCandidate(pid, uid);
     if (candidate !== null) found.push(candidate);
   }
   return found;

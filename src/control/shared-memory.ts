@@ -1,4 +1,5 @@
 import { constants as fsConstants, readdirSync, readFileSync } from 'node:fs';
+import { listProcessIds } from './process-list.js';
 import { lstat, open, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCommand } from './run-command.js';
@@ -93,13 +94,7 @@ export function mappedDsmSegments(pids: Iterable<number>): string[] {
  * reading the maps of every process would cost a hundred file reads.
  */
 export function allMappedDsmSegments(): Set<string> {
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return new Set();
-  }
-  const servers = entries.filter((entry) => /^\d+$/.test(entry) && isPostgresName(entry)).map(Number);
+  const servers = listProcessIds().filter((pid) => isPostgresName(String(pid)));
   return new Set(mappedDsmSegments(servers));
 }
 
