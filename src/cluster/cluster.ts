@@ -1,5 +1,5 @@
 import { constants as fsConstants } from 'node:fs';
-import { access, mkdtemp, open, readdir, readFile, stat, writeFile, unlink } from 'node:fs/promises';
+import { access, mkdtemp, open, readdir, stat, writeFile, unlink } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -43,7 +43,7 @@ import {
 } from '../control/index.js';
 import { formatBoolean, type AllowedSettingValues, type ConfigValue } from '../config/index.js';
 import { expected } from '../errors.js';
-import { ownLinkAccess, type LinkedFileAccess, type SymlinkOptions } from '../fs/regular-file.js';
+import { ownLinkAccess, readFileNoFollow, type LinkedFileAccess, type SymlinkOptions } from '../fs/regular-file.js';
 import { HbaFile, IdentFile } from '../hba/index.js';
 import { describeSettings, Installation, reachableInstallation } from '../installation/index.js';
 import { ClusterSettings } from './cluster-settings.js';
@@ -451,7 +451,10 @@ export class Cluster {
       throw error;
     });
     if (entries !== null && entries.includes('PG_VERSION')) {
-      const version = (await readFile(join(dataDirectory, 'PG_VERSION'), 'utf8').catch(() => '?')).trim();
+      // The folder may be the server's user's: never read through a link (its target would be
+      // quoted in the message) nor from a FIFO, and quote only what looks like a version.
+      const text = (await readFileNoFollow(join(dataDirectory, 'PG_VERSION')).catch(() => null))?.toString('utf8').trim() ?? '?';
+      const version = /^\d+(\.\d+)?$/.test(text) ? text : '?';
       const mine = String(this.installation.versionInfo.major);
       throw new ClusterInitializationError(
         'ALREADY_INITIALIZED',
