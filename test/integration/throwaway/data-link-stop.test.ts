@@ -3,12 +3,12 @@
 // stop() or dispose() must then not find, signal or stop that other user's server.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster } from '../../../src/cluster/index.js';
 import { isProcessAlive, removeTree } from '../../../src/control/index.js';
 import { Installation } from '../../../src/installation/index.js';
-import { createTemporaryCluster, waitForCleanup } from '../../../src/throwaway/index.js';
+import { createTemporaryCluster, sweepLeftovers, waitForCleanup } from '../../../src/throwaway/index.js';
 import { systemBindir } from '../../helpers/scratch-server.js';
 import { isRoot, runAsServerUser } from '../../helpers/server-user.js';
 
@@ -38,6 +38,30 @@ describe('stop() of a throwaway cluster whose data folder the server user re-lin
       runAsServerUser('sh', ['-c', 'mv "$1" "$1.moved" && ln -s "$2" "$1"', 'sh', data, victim.dataDirectory]);
       await cluster.dispose().catch(() => undefined);
       await waitForCleanup();
+      expect(isProcessAlive(started.pid)).toBe(true);
+      expect(await victim.running()).toBe(true);
+    } finally {
+      await victim.stop({ mode: 'immediate' }).catch(() => undefined);
+    }
+  });
+
+  // The sweep of folders left by killed processes: the server's user writes the owner marker (a
+  // dead pid) and links `data` to another user's data directory; root then found that server by
+  // its postmaster.pid and working directory, and SIGQUIT it.
+  it.skipIf(!isRoot)(`the sweep, with data linked to a running cluster of ${OTHER_USER}: that server lives on (root only: the boundary)`, { timeout: 120_000 }, async () => {
+    const victim = new Cluster(installation, join(scratch, 'victim-sweep'), { runAs: OTHER_USER });
+    await victim.init({ user: 'postgres', authLocal: 'trust', encoding: 'UTF8', locale: 'C', noSync: true });
+    const started = await victim.start({ settings: { listen_addresses: '', unix_socket_directories: join(scratch, 'victim-sweep-sock'), fsync: false } });
+    try {
+      const cluster = await createTemporaryCluster({ installation, storage: join(scratch, 'storage'), keep: true });
+      const data = cluster.dataDirectory;
+      await cluster.dispose();
+      const dead = Number(execFileSync('sh', ['-c', 'true & echo $!'], { encoding: 'utf8' }).trim());
+      const marker = JSON.stringify({ pid: dead, startTicks: null, createdAt: '' });
+      runAsServerUser('sh', ['-c', 'rm -f "$1/owner.json" && printf %s "$2" > "$1/owner.json" && mv "$1/data" "$1/data.moved" && ln -s "$3" "$1/data"', 'sh', cluster.directory, marker, victim.dataDirectory]);
+      const swept = await sweepLeftovers(dirname(cluster.directory));
+      expect(swept.removed).toContain(cluster.directory);
+      expect(swept.stoppedServers).toEqual([]);
       expect(isProcessAlive(started.pid)).toBe(true);
       expect(await victim.running()).toBe(true);
     } finally {
