@@ -13,16 +13,18 @@ import { systemBindir } from '../../helpers/scratch-server.js';
 import { isRoot, runAsServerUser } from '../../helpers/server-user.js';
 
 const OTHER_USER = 'pgcluster-ci';
-const scratch = mkdtempSync('/tmp/pgct-data-link-');
-chmodSync(scratch, 0o755);
+// Made when a test runs (root only): a run as a normal user, where every test skips, leaves nothing.
+let scratch: string;
 let installation: Installation;
 
 beforeAll(async () => {
+  scratch = mkdtempSync('/tmp/pgct-data-link-');
+  chmodSync(scratch, 0o755);
   installation = await Installation.fromPgConfig(join(systemBindir(), 'pg_config'));
 });
 afterAll(async () => {
   await waitForCleanup();
-  await removeTree(scratch);
+  if (scratch !== undefined) await removeTree(scratch);
 });
 
 describe('stop() of a throwaway cluster whose data folder the server user re-linked', () => {

@@ -12,15 +12,17 @@ import { defaultInitOptions, TemplateCache } from '../../../src/throwaway/index.
 import { systemBindir } from '../../helpers/scratch-server.js';
 import { isRoot, makeVictim, runAsServerUser } from '../../helpers/server-user.js';
 
-const scratch = mkdtempSync('/tmp/pgct-template-links-');
-chmodSync(scratch, 0o755);
+// Made when a test runs (root only): a run as a normal user, where every test skips, leaves nothing.
+let scratch: string;
 let installation: Installation;
 
 beforeAll(async () => {
+  scratch = mkdtempSync('/tmp/pgct-template-links-');
+  chmodSync(scratch, 0o755);
   installation = await Installation.fromPgConfig(join(systemBindir(), 'pg_config'));
 });
 afterAll(async () => {
-  await removeTree(scratch);
+  if (scratch !== undefined) await removeTree(scratch);
 });
 
 /** Waits for a `.build-*` folder that the server's user owns, then links its template.json to `target` as that user. */
