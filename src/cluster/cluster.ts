@@ -1,5 +1,5 @@
 import { constants as fsConstants } from 'node:fs';
-import { access, mkdtemp, open, readdir, readFile, stat, writeFile, unlink } from 'node:fs/promises';
+import { access, mkdtemp, open, readdir, stat, writeFile, unlink } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -43,7 +43,7 @@ import {
 } from '../control/index.js';
 import { formatBoolean, type AllowedSettingValues, type ConfigValue } from '../config/index.js';
 import { expected } from '../errors.js';
-import { ownLinkAccess, type LinkedFileAccess, type SymlinkOptions } from '../fs/regular-file.js';
+import { ownLinkAccess, readFileNoFollow, type LinkedFileAccess, type SymlinkOptions } from '../fs/regular-file.js';
 import { HbaFile, IdentFile } from '../hba/index.js';
 import { describeSettings, Installation, reachableInstallation } from '../installation/index.js';
 import { ClusterSettings } from './cluster-settings.js';
@@ -253,6 +253,8 @@ export class Cluster {
   #server: ServerProcess | null = null;
   #reachable: Promise<Installation> | null = null;
   #lastServer: ServerProcess | null = null;
+  /** The directory (device and inode) the last server this object started runs in: see #isReplaced. */
+  #startedIn: { dev: number; ino: number } | null = null;
   #starting: Promise<StartResult> | null = null;
   readonly #readyServers = new WeakSet<ServerProcess>();
   /** The `/dev/shm` segments each server we started had mapped once ready (its DSM control segment). */
@@ -451,7 +453,10 @@ export class Cluster {
       throw error;
     });
     if (entries !== null && entries.includes('PG_VERSION')) {
-      const version = (await readFile(join(dataDirectory, 'PG_VERSION'), 'utf8').catch(() => '?')).trim();
+      // The folder may be the server's user's: never read through a link (its target would be
+      // quoted in the message) nor from a FIFO, and quote only what looks like a version.
+      const text = (await readFileNoFollow(join(dataDirectory, 'PG_VERSION')).catch(() => null))?.toString('utf8').trim() ?? '?';
+      const version = /^\d+(\.\d+)?$/.test(text) ? text : '?';
       const mine = String(this.installation.versionInfo.major);
       throw new ClusterInitializationError(
         'ALREADY_INITIALIZED',
@@ -486,11 +491,27 @@ export class Cluster {
   async #target(): Promise<{ pid: number; server: ServerProcess | null } | null> {
     const server = this.#server;
     if (server !== null && !server.hasExited) return { pid: server.pid, server };
+    if (await this.#isReplaced()) return null;
     const lock = await readPostmasterPid(this.dataDirectory);
     if (lock !== null && isPostmasterOf(lock.pid, this.dataDirectory)) return { pid: lock.pid, server: null };
     const found = findServerProcesses(this.dataDirectory, { uid: await this.#serverUid(), postmasterPid: lock?.pid ?? this.#lastServer?.pid ?? null });
     if (found.postmaster !== null) return { pid: found.postmaster, server: null };
     return null;
+  }
+
+  /**
+   * Whether the data directory path now names another directory than the one this object's last
+   * server was started in: the server's user (who may own the folder above, as in a throwaway
+   * cluster) replaced it by a link to, or a copy of, someone else's. Then nothing found by the
+   * path — a postmaster.pid, processes working there, shared memory — is ours to signal or
+   * remove. A path that is gone is not replaced (a removed or renamed directory is still followed
+   * to its server).
+   */
+  async #isReplaced(): Promise<boolean> {
+    const known = this.#startedIn;
+    if (known === null) return false;
+    const now = await stat(this.dataDirectory).catch(() => null);
+    return now !== null && (now.dev !== known.dev || now.ino !== known.ino);
   }
 
   /** The uid the server runs as: the data directory's owner (the server insists on it), else the run-as user's, else ours. */
@@ -626,6 +647,10 @@ export class Cluster {
     });
     this.#server = server;
     this.#lastServer = server;
+    this.#startedIn = await stat(this.dataDirectory).then(
+      ({ dev, ino }) => ({ dev, ino }),
+      () => null,
+    );
     const spawnedAt = Date.now();
     void server.exited.then((exit) => {
       this.#emit({ type: 'exit', message: `server ${server.pid} exited`, dataDirectory: this.dataDirectory, pid: server.pid, exitCode: exit.exitCode, signal: exit.signal });
@@ -689,6 +714,7 @@ export class Cluster {
    * (SIGQUIT, then SIGKILL), as the server's own hint says, since they hold its shared memory.
    */
   async #clearCrashRemains(): Promise<void> {
+    if (await this.#isReplaced()) return;
     const lock = await readPostmasterPid(this.dataDirectory);
     const stale = lock !== null && !isPostmasterOf(lock.pid, this.dataDirectory);
     await this.#clearServerRemains(stale ? lock : null, [], DEFAULT_ESCALATION_TIMEOUT);
@@ -698,6 +724,8 @@ export class Cluster {
   /** clearServerRemains for this data directory, with what this object knows of the last server it started. */
   async #clearServerRemains(lock: PostmasterPid | null, processes: number[], timeout: number, segments: string[] = []) {
     const last = this.#lastServer;
+    // Another directory at our path: what is found there (its lock, its processes) is not ours.
+    if (await this.#isReplaced()) return { endedProcesses: [], removedSharedMemory: [], remains: { processes: [], sharedMemory: [] } };
     return clearServerRemains({
       dataDirectory: this.dataDirectory,
       uid: await this.#serverUid(),
@@ -956,6 +984,8 @@ export class Cluster {
     await this.stop({ mode: 'fast', ...stopOptions });
     stopOptions.signal?.throwIfAborted();
     const result = await carryOutDrop(plan, this.logPath);
+    // A directory made at this path from now on is a new one, not a replacement.
+    this.#startedIn = null;
     this.#emit({ type: 'drop', message: `dropped ${this.dataDirectory}`, dataDirectory: this.dataDirectory });
     return result;
   }

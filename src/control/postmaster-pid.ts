@@ -1,5 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readFileNoFollow } from '../fs/regular-file.js';
+import { SymlinkedFileError } from '../fs/symlinked-file-error.js';
 
 /** A server's status as written on the last line of `postmaster.pid` (PostgreSQL 10+). */
 export type PostmasterStatus = 'starting' | 'stopping' | 'ready' | 'standby';
@@ -46,14 +47,20 @@ export function parsePostmasterPid(text: string): PostmasterPid | null {
   };
 }
 
-/** Reads `<dataDirectory>/postmaster.pid`; null when there is none (or it is unreadable/partial). */
+/**
+ * Reads `<dataDirectory>/postmaster.pid`; null when there is none (or it is unreadable/partial).
+ * The data directory is the server's user's: the file is read only as a regular file, never
+ * through a link (a link to a root-only file, or to /dev/zero) nor from a FIFO (which would block
+ * the read for good), and anything else counts as no lock file.
+ */
 export async function readPostmasterPid(dataDirectory: string): Promise<PostmasterPid | null> {
   let text: string;
   try {
-    text = await readFile(join(dataDirectory, 'postmaster.pid'), 'utf8');
+    text = (await readFileNoFollow(join(dataDirectory, 'postmaster.pid'))).toString('utf8');
   } catch (error) {
+    if (error instanceof SymlinkedFileError) return null;
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EACCES') return null;
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EACCES' || code === 'EINVAL' || code === 'EISDIR' || code === 'ENXIO') return null;
     throw error;
   }
   return parsePostmasterPid(text);

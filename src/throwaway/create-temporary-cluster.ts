@@ -171,7 +171,7 @@ async function createOne(options: TemporaryClusterOptions): Promise<TemporaryClu
       const template = await cache.get(installation, initOptions, { ...runAsOption, timeout: remaining(), signal });
       log?.({ type: 'template', message: `template ${template.key}${template.wasCached ? '' : ' built'}`, key: template.key, wasCached: template.wasCached, durationMs: Date.now() - started });
       const copyStarted = Date.now();
-      const method = await copyDirectory(template.dataDirectory, dataDirectory, user, { signal });
+      const method = await copyDirectory(template.dataDirectory, dataDirectory, user, { signal, staging: clustersFolder });
       log?.({ type: 'copy', message: `copied the template (${method})`, from: template.dataDirectory, to: dataDirectory, method, durationMs: Date.now() - copyStarted });
     }
     const tcp = options.tcp === true || options.port !== undefined;

@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { lstat, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { clearServerRemains, isPostmasterOf, readPostmasterPid, removeTree, waitForExit } from '../control/index.js';
 import { isOwnerAlive, readOwnerMarker } from './owner-marker.js';
@@ -38,7 +38,12 @@ export async function sweepLeftovers(folder: string, options: { only?: (name: st
       continue;
     }
     const dataDirectory = join(path, 'data');
-    const lock = await readPostmasterPid(dataDirectory).catch(() => null);
+    // The folder is the server's user's: `data` must be its own real directory, not a link to
+    // another OS user's data directory, whose server (and shared memory) would then look like ours.
+    const folderOwner = (await lstat(path).catch(() => null))?.uid;
+    const data = await lstat(dataDirectory).catch(() => null);
+    const isOwnData = data !== null && data.isDirectory() && data.uid === folderOwner;
+    const lock = isOwnData ? await readPostmasterPid(dataDirectory).catch(() => null) : null;
     if (lock !== null && isPostmasterOf(lock.pid, dataDirectory)) {
       await stopOrphan(lock.pid);
       result.stoppedServers.push(lock.pid);
@@ -46,8 +51,7 @@ export async function sweepLeftovers(folder: string, options: { only?: (name: st
     // A postmaster killed outright leaves its shared memory (and maybe orphans holding it): ours
     // to end and remove, the /dev/shm files while the System V segment still tells them apart.
     if (lock !== null) {
-      const owner = (await stat(dataDirectory).catch(() => null))?.uid;
-      const cleared = await clearServerRemains({ dataDirectory, lock, ...(owner !== undefined ? { uid: owner } : {}) });
+      const cleared = await clearServerRemains({ dataDirectory, lock, uid: data!.uid });
       for (const name of cleared.removedSharedMemory) {
         if (name.startsWith('SysV ')) result.removedSegments.push(lock.shmemKey!.trim());
         else result.removedDsmSegments.push(name);

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isProcessAlive } from '../control/index.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
+import { readFileNoFollow } from '../fs/regular-file.js';
 
 /** The file in each throwaway folder that names the Node process owning it. */
 export const OWNER_FILE = 'owner.json';
@@ -22,10 +22,13 @@ export async function writeOwnerMarker(folder: string, { keep = false }: { keep?
   await writeFileAtomic(join(folder, OWNER_FILE), `${JSON.stringify(marker)}\n`, { mode: 0o644 });
 }
 
-/** The marker in `folder`, or null when there is none (or it is unreadable). */
+/**
+ * The marker in `folder`, or null when there is none (or it is unreadable). As root the folder is
+ * the server's user's: only a regular file is read, never a link or a FIFO put in its place.
+ */
 export async function readOwnerMarker(folder: string): Promise<OwnerMarker | null> {
   try {
-    const marker = JSON.parse(await readFile(join(folder, OWNER_FILE), 'utf8')) as OwnerMarker;
+    const marker = JSON.parse((await readFileNoFollow(join(folder, OWNER_FILE))).toString('utf8')) as OwnerMarker;
     return Number.isInteger(marker.pid) ? marker : null;
   } catch {
     return null;

@@ -1,9 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
+import { readdir, realpath, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { InitOptions } from '../cluster/index.js';
 import { Cluster } from '../cluster/index.js';
 import { ensureOwned, removeTree, resolveRunAs } from '../control/index.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+import { readFileNoFollow } from '../fs/regular-file.js';
 import type { Installation } from '../installation/index.js';
 import { sweepLeftovers } from './leftovers.js';
 import { TemporaryClusterError } from './temporary-cluster-error.js';
@@ -135,7 +137,8 @@ export class TemplateCache {
         postgres: await binaryState(installation.paths.postgres),
         createdAt: new Date().toISOString(),
       };
-      await writeFile(join(build, 'template.json'), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o644 });
+      // The build folder is the server's user's by now: never write through a link planted there.
+      await writeFileAtomic(join(build, 'template.json'), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o644 });
       await this.#putInPlace(build, key, fingerprint);
       // The installation at this path changed (an upgrade): its older templates can never be used again.
       await this.#remove(await this.#superseded(info));
@@ -269,7 +272,8 @@ export class TemplateCache {
 
 async function readInfo(folder: string): Promise<TemplateInfo | null> {
   try {
-    return JSON.parse(await readFile(join(folder, 'template.json'), 'utf8')) as TemplateInfo;
+    // A regular file only: the template folder is the server's user's (a FIFO there blocked every reader).
+    return JSON.parse((await readFileNoFollow(join(folder, 'template.json'))).toString('utf8')) as TemplateInfo;
   } catch {
     return null;
   }

@@ -1,3 +1,4 @@
+import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Cluster, type ClusterDescription, type ClusterEvent, type ClusterInstallation } from '../cluster/index.js';
 import { isProcessAlive, readPostmasterPid, removeLeakedSegment, removeTree } from '../control/index.js';
@@ -168,8 +169,10 @@ export class TemporaryCluster extends Cluster {
       (async () => {
         // A server that was killed outright (kill(), a crash) left postmaster.pid and its
         // System V segment: remove the segment before the folder that names it.
+        // Only a segment of the server's user (the folder's owner): postmaster.pid is theirs to write.
         const lock = await readPostmasterPid(dataDirectory).catch(() => null);
-        if (lock !== null && !isProcessAlive(lock.pid)) await removeLeakedSegment(lock.shmemKey);
+        const owner = (await lstat(directory).catch(() => null))?.uid;
+        if (lock !== null && owner !== undefined && !isProcessAlive(lock.pid)) await removeLeakedSegment(lock.shmemKey, { uid: owner });
         // The server's user can write in the folder: removed without following a link (as that user, see removeTree).
         await removeTree(directory);
       })().finally(() => this.#unregisterCleanup()),

@@ -1,7 +1,7 @@
-import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cluster,
@@ -13,6 +13,7 @@ import {
   InitDBError,
 } from '../../../src/cluster/index.js';
 import { isProcessAlive, RunAsError } from '../../../src/control/index.js';
+import { runAsServerUser } from '../../helpers/server-user.js';
 import { fakeDataDirectory, fakeServerInstallation, freePort, isRoot, npmInstallation, quickInit, systemInstallation, rejection, useWorkspaces, type Workspace, workspace } from './fixtures.js';
 
 const ws = useWorkspaces();
@@ -78,6 +79,23 @@ describe('init errors', () => {
 
     const nested = new Cluster(systemInstallation(), join(old.dataDirectory, 'base', 'nested'));
     expect(await rejection(nested.init(quickInit))).toMatchObject({ code: 'INSIDE_ANOTHER_CLUSTER', path: old.dataDirectory });
+  });
+});
+
+describe('PG_VERSION put in place by the server user', () => {
+  // Issue 10, principle 8: root read PG_VERSION by path, through a link the server's user planted
+  // in its data directory, and quoted what it found in ALREADY_INITIALIZED's message.
+  it('a link to a file only we may read: ALREADY_INITIALIZED, and nothing of the file in the error', async () => {
+    const { cluster, dataDirectory } = ws();
+    mkdirSync(dataDirectory);
+    const secret = join(dirname(dataDirectory), 'secret.txt');
+    writeFileSync(secret, 'TOP-SECRET-42\n', { mode: 0o600 });
+    if (isRoot) chownSync(dataDirectory, Number(runAsServerUser('id', ['-u'])), Number(runAsServerUser('id', ['-g'])));
+    runAsServerUser('ln', ['-s', secret, join(dataDirectory, 'PG_VERSION')]);
+    const error = await rejection(cluster.init(quickInit));
+    expect(error).toMatchObject({ code: 'ALREADY_INITIALIZED', dataDirectory });
+    expect(error.message).not.toContain('TOP-SECRET');
+    expect(error.message).toContain('already holds a PostgreSQL ? cluster');
   });
 });
 

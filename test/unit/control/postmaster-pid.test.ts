@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -53,6 +54,30 @@ describe('readPostmasterPid', () => {
       expect(await readPostmasterPid(join(dir, 'missing'))).toBeNull();
       writeFileSync(join(dir, 'postmaster.pid'), ready);
       expect((await readPostmasterPid(dir))?.pid).toBe(4242);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // The data directory is the server's user's (issue 10, principle 8): a FIFO put in the lock
+  // file's place blocked the read for good (stop(), running(), the sweep hung), a link was read
+  // through (a root-only file, /dev/zero without end). Each now counts as no lock file.
+  it('reads only a regular file: a FIFO, a link (to a lock file, to /dev/zero) and a folder count as none', { timeout: 10_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pgct-unit-'));
+    try {
+      const lock = join(dir, 'postmaster.pid');
+      execFileSync('mkfifo', [lock]);
+      expect(await readPostmasterPid(dir)).toBeNull();
+      rmSync(lock);
+      writeFileSync(join(dir, 'elsewhere'), ready);
+      symlinkSync(join(dir, 'elsewhere'), lock);
+      expect(await readPostmasterPid(dir)).toBeNull();
+      rmSync(lock);
+      symlinkSync('/dev/zero', lock);
+      expect(await readPostmasterPid(dir)).toBeNull();
+      rmSync(lock);
+      execFileSync('mkdir', [lock]);
+      expect(await readPostmasterPid(dir)).toBeNull();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
