@@ -206,10 +206,12 @@ async function settleUser(
   want: { login: boolean; superuser: boolean },
 ): Promise<{ password: string; reset: boolean; superuser: boolean; row: RoleRow }> {
   const key = formatCredentialsKey(systemIdentifier, name);
-  const stored = request.password === undefined ? await request.credentials.get(key) : undefined;
+  const before = await readRole(admin, name);
+  // A user that does not exist yet gets a new password even when the store holds one: copies of a
+  // data directory (a template cache, a restored backup) share the system identifier.
+  const stored = request.password === undefined && before !== undefined ? await request.credentials.get(key) : undefined;
   const password = request.password ?? stored ?? generatePassword();
   if (request.password === undefined && stored !== password) await request.credentials.set(key, password);
-  const before = await readRole(admin, name);
   let reset = false;
   if (before === undefined) {
     await admin.query(`CREATE ROLE ${q(name)} LOGIN ${want.superuser ? 'SUPERUSER' : 'NOSUPERUSER'} PASSWORD ${quoteLiteral(computeScramVerifier(password))}`);
