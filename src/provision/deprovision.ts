@@ -4,7 +4,7 @@ import { quoteIdentifier as q } from '../throwaway/sql-quote.js';
 import { ProvisionError } from './provision-error.js';
 import { PROVISION_LOCK } from './provision.js';
 import { resolveTarget, type ProvisionTarget } from './provision-target.js';
-import { checkName, generateSchemaUserName, generateUserName } from './user-names.js';
+import { checkClientName, checkName, generateSchemaUserName, generateUserName } from './user-names.js';
 
 export interface DeprovisionOptions {
   /** The client given to provision (names the user and the database); or give `user`. */
@@ -44,7 +44,7 @@ export async function deprovision(target: ProvisionTarget, options: DeprovisionO
     if (!OPTION_NAMES.has(name)) throw new InvalidArgumentError(name, `Unknown option \`${name}\`; expected one of ${[...OPTION_NAMES].join(', ')}`);
   }
   const { client, dropDatabase = false, force = false } = options;
-  if (client !== undefined) checkName('client', client);
+  if (client !== undefined) checkClientName(client);
   if (options.user !== undefined) checkName('user', options.user);
   if (client === undefined && options.user === undefined) throw expected('client', 'a name (or give `user`)', client);
   const user = options.user ?? generateUserName(client!);

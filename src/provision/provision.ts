@@ -12,7 +12,7 @@ import { ProvisionGrant } from './provision-grant.js';
 import { resolveTarget, type ProvisionTarget } from './provision-target.js';
 import { parseRoleRecord, writeRoleRecord } from './role-record.js';
 import { readServerState } from './server-state.js';
-import { checkName, generateSchemaUserName, generateUserName } from './user-names.js';
+import { checkClientName, checkName, generateSchemaUserName, generateUserName } from './user-names.js';
 
 export interface ProvisionOptions {
   /** The client's name: names the login user when `user` is not given, and the database when `database` is not. */
@@ -82,7 +82,7 @@ function checkRequest(options: ProvisionOptions): Request {
     if (!OPTION_NAMES.has(name)) throw new InvalidArgumentError(name, `Unknown option \`${name}\`; expected one of ${[...OPTION_NAMES].join(', ')}`);
   }
   const { client, roles = [], extensions = [], admin = false, password, credentials = new FileCredentialsStore() } = options;
-  if (client !== undefined) checkName('client', client);
+  if (client !== undefined) checkClientName(client);
   if (options.user !== undefined) checkName('user', options.user);
   if (client === undefined && options.user === undefined) throw expected('client', 'a name (or give `user`)', client);
   const user = options.user ?? generateUserName(client!);

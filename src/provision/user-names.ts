@@ -11,7 +11,7 @@ export const MAX_NAME_BYTES = 63;
  * client name's SHA-256 appended (after truncation), so `My App` and `my-app` stay apart.
  */
 export function generateUserName(client: string): string {
-  checkName('client', client);
+  checkClientName(client);
   const safe = client.toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^_+|_+$/g, '') || 'client';
   const leading = /^[a-z_]/.test(safe) ? safe : `c_${safe}`;
   if (leading === client && byteLength(client) <= MAX_NAME_BYTES) return client;
@@ -31,6 +31,11 @@ export function checkName(argument: string, name: unknown): asserts name is stri
   if (typeof name !== 'string' || name === '' || name.includes('\0') || byteLength(name) > MAX_NAME_BYTES) {
     throw expected(argument, `a name of 1 to ${MAX_NAME_BYTES} bytes without NUL characters`, name);
   }
+}
+
+/** A client's name: any non-empty string without NUL characters (the user made from it fits in 63 bytes whatever its length). */
+export function checkClientName(client: unknown): asserts client is string {
+  if (typeof client !== 'string' || client === '' || client.includes('\0')) throw expected('client', 'a non-empty string without NUL characters', client);
 }
 
 function withSuffix(base: string, suffix: string): string {

@@ -60,8 +60,8 @@ describe('a TemporaryCluster as the target, and passwords keyed by system identi
       expect(grant.port).toBe(port);
       expect(grant.password).not.toBe(password);
       expect(grant.passwordReset).toBe(false);
-      const [{ id }] = await second.query<{ id: string }>('SELECT system_identifier::text AS id FROM pg_control_system()');
-      expect(await s.store.get(`${id}/reused`)).toBe(grant.password);
+      const [row] = await second.query<{ id: string }>('SELECT system_identifier::text AS id FROM pg_control_system()');
+      expect(await s.store.get(`${row!.id}/reused`)).toBe(grant.password);
     } finally {
       await second.dispose();
     }
