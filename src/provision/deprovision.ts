@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { expected, InvalidArgumentError } from '../errors.js';
+import { expected, InvalidArgumentError, PgClusterError } from '../errors.js';
 import { quoteIdentifier as q } from '../throwaway/sql-quote.js';
 import { ProvisionError } from './provision-error.js';
 import { PROVISION_LOCK } from './provision.js';
@@ -99,6 +99,9 @@ export async function deprovision(target: ProvisionTarget, options: DeprovisionO
         droppedRoles.push(role);
       }
       return { droppedRoles, droppedDatabase, terminated };
+    } catch (error) {
+      if (error instanceof PgClusterError) throw error;
+      throw new ProvisionError('PROVISION_FAILED', `Deprovisioning ${JSON.stringify(user)} failed: ${(error as Error).message}`, { cause: error });
     } finally {
       await admin.query('SELECT pg_advisory_unlock($1, $2)', [...PROVISION_LOCK]).catch(() => undefined);
     }

@@ -239,6 +239,12 @@ describe('provision() on a Cluster (PostgreSQL 15)', () => {
     expect(await rejection(provision(s.w.cluster, { client: 'a', admin: 'yes' as never, credentials: s.store }))).toMatchObject({ code: 'INVALID_ARGUMENT', argument: 'admin' });
     expect(await s.query("SELECT rolname FROM pg_roles WHERE rolname = 'a'")).toEqual([]);
     expect(await rejection(allowClient(s.w.cluster, { database: 'a', user: 'a', address: 'localhost' }))).toMatchObject({ code: 'INVALID_ARGUMENT', argument: 'address' });
+    // A target whose user is no superuser: NOT_SUPERUSER, nothing made.
+    const plain = await provision(s.w.cluster, { client: 'plain_user', credentials: s.store });
+    await allowClient(s.w.cluster, { database: 'plain_user', user: 'plain_user', address: '127.0.0.1' });
+    expect(await rejection(provision(plain, { client: 'b', credentials: s.store }))).toMatchObject({ code: 'NOT_SUPERUSER' });
+    expect(await s.query("SELECT rolname FROM pg_roles WHERE rolname = 'b'")).toEqual([]);
+    await disallowClient(s.w.cluster, { database: 'plain_user', user: 'plain_user', address: '127.0.0.1' });
   });
 
   it('through a bare ConnectionInfo on the same server: provisions; allowClient is CLUSTER_REQUIRED', async () => {
