@@ -8,3 +8,4 @@ export * from './config/index.js';
 export * from './hba/index.js';
 export * from './cluster/index.js';
 export * from './throwaway/index.js';
+export * from './provision/index.js';

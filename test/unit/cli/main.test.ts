@@ -11,7 +11,7 @@ describe('pg-cluster command line', () => {
     const io = captureIo();
     expect(await main(['--help'], io)).toBe(0);
     expect(io.out()).toContain('Usage: pg-cluster [command] [options]');
-    expect(io.out()).toMatch(/^ {2}list {2}List the PostgreSQL installations.*\(the default\)$/m);
+    expect(io.out()).toMatch(/^ {2}list +List the PostgreSQL installations.*\(the default\)$/m);
     expect(io.err()).toBe('');
   });
 
@@ -43,7 +43,7 @@ describe('pg-cluster command line', () => {
   it('exits 2 for an unknown command, naming the known ones', async () => {
     const io = captureIo();
     expect(await main(['lsit'], io)).toBe(2);
-    expect(io.err()).toContain('pg-cluster: unknown command `lsit` (commands: list, tmp)');
+    expect(io.err()).toContain('pg-cluster: unknown command `lsit` (commands: list, tmp, provision)');
     expect(io.err()).toContain('Run `pg-cluster --help` for usage.');
   });
 

@@ -1,0 +1,12 @@
+export { provision, PROVISION_LOCK, type ProvisionOptions } from './provision.js';
+export { deprovision, type DeprovisionOptions, type DeprovisionResult } from './deprovision.js';
+export { allowClient, disallowClient, type AllowClientOptions, type AllowClientResult } from './allow-client.js';
+export { availableExtensions, type AvailableExtension } from './available-extensions.js';
+export { serverState, type ServerState } from './server-state.js';
+export { ProvisionGrant, type ProvisionGrantDescription } from './provision-grant.js';
+export { ProvisionError, type ProvisionErrorCode } from './provision-error.js';
+export { ExtensionNotAvailableError } from './extension-not-available-error.js';
+export { FileCredentialsStore, defaultCredentialsPath } from './file-credentials-store.js';
+export { formatCredentialsKey, type CredentialsStore } from './credentials-store.js';
+export { generateUserName, generateSchemaUserName, MAX_NAME_BYTES } from './user-names.js';
+export type { ProvisionTarget } from './provision-target.js';
