@@ -133,6 +133,11 @@ export class Installation {
     return new Installation(await pgConfigDictionary(pgConfigPath, rest), { type: 'pg_config', ...(platform ? { platform } : {}) });
   }
 
+  /** {@link Installation.fromPgConfig} under the name the seeds' users look for (issue 17's `fromPgConfigPath`). */
+  static async fromPgConfigPath(pgConfigPath: string, options: PgConfigOptions & InstallationOptions = {}): Promise<Installation> {
+    return Installation.fromPgConfig(pgConfigPath, options);
+  }
+
   /**
    * Builds the installation of a bin directory without running pg_config (the npm-published
    * binaries ship none): the version from `postgres --version`, the paths from the layout.

@@ -13,6 +13,8 @@ describe('Installation.type: how it was built', () => {
     const pgConfig = join(bindir, 'pg_config');
     expect((await Installation.fromPgConfig(pgConfig)).type).toBe('pg_config');
     expect(new Installation(await pgConfigDictionary(pgConfig)).type).toBe('pg_config');
+    const byPath = await Installation.fromPgConfigPath(pgConfig);
+    expect({ type: byPath.type, info: byPath.info }).toEqual({ type: 'pg_config', info: (await Installation.fromPgConfig(pgConfig)).info });
   });
 
   it('faux: the constructor given any other dictionary, a copy of pg_config output included', async () => {
