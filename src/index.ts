@@ -1,6 +1,7 @@
 // The public API of pg-cluster: named exports only.
 export { PgClusterError, InvalidArgumentError } from './errors.js';
 export { SymlinkedFileError } from './fs/symlinked-file-error.js';
+export { UnsafeFileError } from './fs/unsafe-file-error.js';
 export type { LinkedFileAccess, SymlinkOptions } from './fs/regular-file.js';
 export * from './control/index.js';
 export * from './installation/index.js';

@@ -3,7 +3,8 @@ import { Cluster, type ReloadResult } from '../cluster/cluster.js';
 import { expected } from '../errors.js';
 import type { HbaFile } from '../hba/hba-file.js';
 import { matchRule } from '../hba/hba-match.js';
-import { toModelValue, type HbaFileRule, type HbaRuleInput } from '../hba/hba-rule.js';
+import { toModelValue, toServerString, type HbaFileRule, type HbaRuleInput } from '../hba/hba-rule.js';
+import { formatIp, isInRange, makeCidrMask, parseNumericHost } from '../hba/ip-address.js';
 import { ProvisionError } from './provision-error.js';
 import type { ProvisionTarget } from './provision-target.js';
 
@@ -32,8 +33,8 @@ interface ClientRule {
 
 /**
  * The charm's `allowed-units`: adds `host <database> <user> <address> <method>` to pg_hba.conf
- * just before the first rule that would otherwise decide that connection (`matchRule`; at the
- * end when none would), checks the line the way the server reads it (`pg_hba_file_rules`:
+ * just before the first rule that would otherwise decide that connection, with or without SSL
+ * and (for a range) from any address in it (`matchRule`; at the end when none would), checks the line the way the server reads it (`pg_hba_file_rules`:
  * an error, or other names than asked, restores the file and throws `HBA_RULE_REFUSED`), and
  * reloads. Idempotent. Needs a `Cluster`: ProvisionError `CLUSTER_REQUIRED` otherwise.
  */
@@ -41,9 +42,20 @@ export async function allowClient(cluster: ProvisionTarget, options: AllowClient
   const local = requireCluster(cluster, 'allowClient');
   const { rule, sample } = checkClientRule(options);
   const hba = await local.hba();
-  const match = matchRule(hba, { type: 'host', database: options.database, user: options.user, address: sample });
-  if (match.status === 'matched' && isSameClientRule(match.rule, rule)) return { changed: false, line: match.rule.line, reload: null };
-  const inserted = match.status === 'no-match' ? hba.append(rule) : hba.insert(match.index, rule);
+  // A `host` rule serves the client with and without SSL (libpq's sslmode=prefer takes SSL when
+  // the server offers it): it goes before the first rule that would decide either connection.
+  // For a range, every address in it counts: also the network address of each rule inside it.
+  const samples = [sample, ...networksWithin(hba, rule.address)];
+  const matches = (['host', 'hostssl'] as const).flatMap((type) =>
+    samples.map((address) => matchRule(hba, { type, database: options.database, user: options.user, address })),
+  );
+  const decided = matches.filter((match) => match.status !== 'no-match');
+  const first = decided.reduce<(typeof decided)[number] | undefined>((best, match) => (best === undefined || match.index < best.index ? match : best), undefined);
+  // Ours first (it decides both kinds of connection, so it is the earliest of both): nothing to do.
+  if (first?.status === 'matched' && isSameClientRule(first.rule, rule)) {
+    return { changed: false, line: first.rule.line, reload: null };
+  }
+  const inserted = first === undefined ? hba.append(rule) : hba.insert(first.index, rule);
   await hba.save();
   const line = hba.rules().find((item) => item.raw === inserted.raw && isSameClientRule(item, rule))?.line ?? inserted.line;
   const problem = await checkServerReads(local, await local.hbaFile(), line, options);
@@ -67,6 +79,24 @@ export async function disallowClient(cluster: ProvisionTarget, options: AllowCli
   for (let i = hba.length - 1; i >= 0; i--) if (isSameClientRule(hba.at(i)!, rule)) hba.pop(i);
   await hba.save();
   return { changed: true, line, reload: await local.reload() };
+}
+
+/**
+ * The network addresses of the rules whose numeric address lies in `cidr` (ours): two ranges
+ * overlap when one holds the other's network address, and ours holds `sample` already.
+ */
+function networksWithin(hba: HbaFile, cidr: string): string[] {
+  const [host, bits] = cidr.split('/') as [string, string];
+  const network = parseNumericHost(host)!;
+  const mask = makeCidrMask(bits, network.family)!;
+  const found: string[] = [];
+  for (const item of hba.rules()) {
+    if (item.type === 'local' || item.address === undefined) continue;
+    const text = toServerString(item.address);
+    const address = parseNumericHost(text.split('/')[0]!);
+    if (address !== undefined && isInRange(address, network, mask)) found.push(formatIp(address));
+  }
+  return found;
 }
 
 function requireCluster(target: ProvisionTarget, call: string): Cluster {

@@ -17,7 +17,9 @@ export type ProvisionErrorCode =
   /** The server is in recovery (read-only): provision on its primary. */
   | 'HOT_STANDBY'
   /** A statement failed half-way; what this call had created was removed again. */
-  | 'PROVISION_FAILED';
+  | 'PROVISION_FAILED'
+  /** Another writer held the credentials file's lock (`<file>.lock`, a live process's pid) for longer than the wait. */
+  | 'CREDENTIALS_LOCKED';
 
 /** A provisioning call that could not be done; `code` says why, `cause` holds the server's error. */
 export class ProvisionError extends PgClusterError {

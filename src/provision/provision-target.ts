@@ -2,7 +2,7 @@ import pg from 'pg';
 import { Cluster } from '../cluster/cluster.js';
 import { clientHostFor } from '../cluster/cluster-address.js';
 import { expected } from '../errors.js';
-import { ConnectionInfo, type ConnectionParameters } from '../throwaway/connection-info.js';
+import { ConnectionInfo, REDACTED, type ConnectionParameters } from '../throwaway/connection-info.js';
 import { ProvisionError } from './provision-error.js';
 
 /** What the provisioning calls take: a `Cluster` (or `TemporaryCluster`) that runs, or superuser credentials of any server. */
@@ -29,7 +29,13 @@ export async function resolveTarget(target: ProvisionTarget): Promise<ResolvedTa
     const address = { host: info.host, port: info.port };
     return { cluster: null, connect, clientAddress: address, socketAddress: info.isUnixSocket ? address : null };
   }
-  throw expected('target', 'a Cluster, a TemporaryCluster or a ConnectionInfo', target);
+  throw expected('target', 'a Cluster, a TemporaryCluster or a ConnectionInfo', redactTarget(target));
+}
+
+/** What a message may show of a target that is none: its password never. */
+function redactTarget(target: unknown): unknown {
+  if (target === null || typeof target !== 'object' || !('password' in target)) return target;
+  return { ...target, password: REDACTED };
 }
 
 async function resolveCluster(cluster: Cluster): Promise<ResolvedTarget> {

@@ -101,7 +101,8 @@ function checkRequest(options: ProvisionOptions): Request {
     throw expected('password', 'a non-empty string without NUL characters', REDACTED);
   }
   if (credentials === null || typeof credentials !== 'object' || typeof credentials.get !== 'function' || typeof credentials.set !== 'function') {
-    throw expected('credentials', 'an object with get(key) and set(key, value)', credentials);
+    // Its shape only: a plain object handed in by mistake may hold the passwords themselves.
+    throw expected('credentials', 'an object with get(key) and set(key, value)', credentials === null ? null : typeof credentials);
   }
   return { user, schemaUser, database, roles: [...new Set(roles)], extensions: [...new Set(extensions)], admin, password, credentials };
 }

@@ -276,6 +276,44 @@ describe('provision() on a Cluster (PostgreSQL 15)', () => {
     expect((await s.w.cluster.hba()).toString()).toBe(before);
   });
 
+  it('allowClient with a range (127.0.0.0/8) goes before a narrower earlier rule for an address in it (127.0.0.1/32 reject): a real TCP connection gets in', async () => {
+    const grant = await provision(s.w.cluster, { client: 'ranged', credentials: s.store });
+    const before = (await s.w.cluster.hba()).toString();
+    expect(await tryQuery(grant.clientConfig())).toMatchObject({ ok: false, code: '28000' });
+    const result = await allowClient(s.w.cluster, { database: 'ranged', user: 'ranged', address: '127.0.0.0/8' });
+    expect(result.changed).toBe(true);
+    expect(await tryQuery(grant.clientConfig())).toEqual({ ok: true, rows: [{ user: 'ranged', database: 'ranged' }] });
+    expect(await allowClient(s.w.cluster, { database: 'ranged', user: 'ranged', address: '127.0.0.0/8' })).toMatchObject({ changed: false });
+    expect(await disallowClient(s.w.cluster, { database: 'ranged', user: 'ranged', address: '127.0.0.0/8' })).toMatchObject({ changed: true });
+    expect(await tryQuery(grant.clientConfig())).toMatchObject({ ok: false, code: '28000' });
+    expect((await s.w.cluster.hba()).toString()).toBe(before);
+  });
+
+  it('allowClient puts the rule before an earlier hostssl rule too: a client with SSL (libpq prefers it) would meet that one first', async () => {
+    await provision(s.w.cluster, { client: 'ordered_ssl', credentials: s.store });
+    const hba = await s.w.cluster.hba();
+    const before = hba.toString();
+    hba.insert(0, { type: 'hostssl', database: ['ordered_ssl'], user: ['all'], address: '127.0.0.1/32', method: 'reject' });
+    await hba.save();
+    try {
+      const result = await allowClient(s.w.cluster, { database: 'ordered_ssl', user: 'ordered_ssl', address: '127.0.0.1' });
+      const rules = (await s.w.cluster.hba()).rules();
+      const ours = rules.findIndex((rule) => rule.line === result.line);
+      const ssl = rules.findIndex((rule) => rule.type === 'hostssl' && rule.database[0] === 'ordered_ssl');
+      expect(rules[ours]).toMatchObject({ type: 'host', database: ['ordered_ssl'], user: ['ordered_ssl'], method: 'scram-sha-256' });
+      expect(ours).toBeLessThan(ssl);
+      // Asked again: it is first for both kinds of connection, nothing changes.
+      expect(await allowClient(s.w.cluster, { database: 'ordered_ssl', user: 'ordered_ssl', address: '127.0.0.1' })).toMatchObject({ changed: false, line: result.line });
+      await disallowClient(s.w.cluster, { database: 'ordered_ssl', user: 'ordered_ssl', address: '127.0.0.1' });
+    } finally {
+      const restore = await s.w.cluster.hba();
+      const index = restore.rules().findIndex((rule) => rule.type === 'hostssl' && rule.database[0] === 'ordered_ssl');
+      if (index !== -1) restore.pop(index);
+      await restore.save();
+    }
+    expect((await s.w.cluster.hba()).toString()).toBe(before);
+  });
+
   it('deprovision refuses while the user has sessions open (SESSIONS_OPEN), ends them with force, drops the database only when asked', async () => {
     const grant = await provision(s.w.cluster, { client: 'leaving', credentials: s.store });
     await allowClient(s.w.cluster, { database: 'leaving', user: 'leaving', address: '127.0.0.1' });

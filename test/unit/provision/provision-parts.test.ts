@@ -8,12 +8,15 @@ import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { computeScramVerifier } from '../../../src/cluster/scram-verifier.js';
 import {
+  availableExtensions,
+  deprovision,
   defaultCredentialsPath,
   FileCredentialsStore,
   generateSchemaUserName,
   generateUserName,
   provision,
   ProvisionGrant,
+  serverState,
 } from '../../../src/provision/index.js';
 import { isVerifierOf } from '../../../src/provision/provision-password.js';
 import { formatRoleRecord, parseRoleRecord } from '../../../src/provision/role-record.js';
@@ -149,5 +152,26 @@ describe('provision() request validation (no server needed: refused before conne
     [{ client: 'a', superuser: true }, 'superuser'],
   ])('%j → INVALID_ARGUMENT for %s', async (options, argument) => {
     await expect(provision(target, options as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', argument });
+  });
+});
+
+describe('a password never reaches an error message about a bad target or store', () => {
+  const secret = 'leak-me-7f3a';
+  it.each([
+    ['provision', (target: never) => provision(target, { client: 'a' })],
+    ['serverState', (target: never) => serverState(target)],
+    ['availableExtensions', (target: never) => availableExtensions(target)],
+    ['deprovision', (target: never) => deprovision(target, { client: 'a' })],
+  ] as const)('%s with connection parameters lacking a host: INVALID_ARGUMENT, the password redacted', async (_name, call) => {
+    const error = (await call({ hostname: '127.0.0.1', port: 5432, user: 'postgres', password: secret } as never).catch((caught: unknown) => caught)) as Error;
+    expect(error).toMatchObject({ code: 'INVALID_ARGUMENT', argument: 'target' });
+    expect(`${error.message} ${inspect(error)}`).not.toContain(secret);
+  });
+
+  it('a credentials option that is no store (a plain object of passwords): INVALID_ARGUMENT, the passwords not shown', async () => {
+    const target = { host: '127.0.0.1', port: 1, user: 'postgres', database: 'postgres' };
+    const error = (await provision(target, { client: 'a', credentials: { '1/a': secret } as never }).catch((caught: unknown) => caught)) as Error;
+    expect(error).toMatchObject({ code: 'INVALID_ARGUMENT', argument: 'credentials' });
+    expect(error.message).not.toContain(secret);
   });
 });
