@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { userInfo } from 'node:os';
 import { isAbsolute } from 'node:path';
 import {
@@ -49,6 +50,8 @@ export const provisionCommand: CliCommand = {
     if (typeof values.roles === 'string') options.roles = splitList(values.roles);
     if (typeof values.extensions === 'string') options.extensions = splitList(values.extensions);
     if (values.admin === true) options.admin = true;
+    // Checked before anything is made: a bad --allow must not leave a client provisioned and unprinted.
+    if (values.allow !== undefined && !isAddressOrRange(values.allow)) throw new UsageError(`--allow expects an IP address or a CIDR range, got ${JSON.stringify(values.allow)}`, 'provision');
     const target = await targetFrom(values, io);
     if (values.allow !== undefined && !(target instanceof Cluster)) throw new UsageError('--allow needs --data-dir (pg_hba.conf is edited on this machine)', 'provision');
     const grant = await provision(target, options);
@@ -102,4 +105,12 @@ async function targetFrom(values: Record<string, string | boolean | undefined>, 
   const port = Number(io.env['PGPORT'] ?? 5432);
   const password = io.env['PGPASSWORD'];
   return new ConnectionInfo({ host, port, user: io.env['PGUSER'] || userInfo().username, database: io.env['PGDATABASE'] || 'postgres', ...(password ? { password } : {}) });
+}
+
+function isAddressOrRange(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  const [host = '', bits, extra] = value.split('/');
+  const family = isIP(host);
+  if (family === 0 || extra !== undefined) return false;
+  return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
 }

@@ -22,6 +22,7 @@ import {
   parseShmemKey,
   readControlData,
   readPostmasterPid,
+  processUid,
   readSysvSegments,
   removeTree,
   resolveRunAs,
@@ -514,8 +515,29 @@ export class Cluster {
     return now !== null && (now.dev !== known.dev || now.ino !== known.ino);
   }
 
-  /** The uid the server runs as: the data directory's owner (the server insists on it), else the run-as user's, else ours. */
+  /**
+   * As root, a server this object did not start is signalled only when it runs as the run-as
+   * user: the data directory's path is the server user's to change (a `data` folder swapped for a
+   * link to another OS user's running data directory), and root must not stop that other server.
+   */
+  async #refuseForeignServer(target: { pid: number; server: ServerProcess | null }): Promise<void> {
+    if (target.server !== null || !isRoot()) return;
+    const user = await resolveRunAs(this.#runAs).catch(() => null);
+    const uid = processUid(target.pid);
+    if (user === null || uid === null || uid === user.uid) return;
+    throw new RunAsError(
+      'SERVER_NOT_OURS',
+      `The server of ${this.dataDirectory} (pid ${target.pid}) runs as uid ${uid}, not as \`${user.user}\` (uid ${user.uid}), the user this Cluster runs servers as: it is not signalled. If that server is meant to be controlled here, pass its OS user as \`runAs\`.`,
+      { user: user.user, path: this.dataDirectory },
+    );
+  }
+
+  /** The uid the server runs as: as root the run-as user's; else the data directory's owner (the server insists on it), else ours. */
   async #serverUid(): Promise<number> {
+    if (isRoot()) {
+      const runAs = await resolveRunAs(this.#runAs).catch(() => null);
+      if (runAs !== null) return runAs.uid;
+    }
     const owner = (await stat(this.dataDirectory).catch(() => null))?.uid;
     if (owner !== undefined) return owner;
     const user = await resolveRunAs(this.#runAs).catch(() => null);
@@ -836,6 +858,7 @@ export class Cluster {
         durationMs: Date.now() - started,
       };
     }
+    await this.#refuseForeignServer(target);
     const { pid, server } = target;
     let current: StopMode = mode;
     const escalations: StopMode[] = [];
@@ -964,6 +987,7 @@ export class Cluster {
   async reload(options: { timeout?: number } = {}): Promise<ReloadResult> {
     const target = await this.#target();
     if (target === null) throw new ClusterNotRunningError(this.dataDirectory, 'reload');
+    await this.#refuseForeignServer(target);
     this.#emit({ type: 'reload', message: `reload server ${target.pid}`, dataDirectory: this.dataDirectory, pid: target.pid });
     const connection = await this.connectionOptions().catch(() => null);
     const checkValues = (entries: ReadonlyArray<readonly [string, string]>) => invalidSettingValues(this.daemonPath, this.#describeSettings(), this.installation, entries);

@@ -12,7 +12,9 @@ export type RunAsErrorCode =
   /** An existing folder the server's user would need is not theirs, and pg-cluster never gives one away. */
   | 'PATH_NOT_OWNED'
   /** A folder the server's user would need is a symbolic link, which pg-cluster never follows there. */
-  | 'PATH_IS_SYMLINK';
+  | 'PATH_IS_SYMLINK'
+  /** As root: the server found for the data directory runs as another OS user than the run-as user, and is not signalled. */
+  | 'SERVER_NOT_OURS';
 
 /** Running a PostgreSQL program as another OS user is not possible as asked. Says what to do. */
 export class RunAsError extends PgClusterError {

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { Cluster, type ReloadResult } from '../cluster/cluster.js';
-import { expected } from '../errors.js';
+import { expected, InvalidArgumentError } from '../errors.js';
 import type { HbaFile } from '../hba/hba-file.js';
 import { matchRule } from '../hba/hba-match.js';
 import { toModelValue, toServerString, type HbaFileRule, type HbaRuleInput } from '../hba/hba-rule.js';
@@ -104,8 +104,14 @@ function requireCluster(target: ProvisionTarget, call: string): Cluster {
   throw new ProvisionError('CLUSTER_REQUIRED', `${call} edits pg_hba.conf, which needs a Cluster on this machine, not a connection (${typeof target === 'object' && target !== null ? 'ConnectionInfo' : typeof target})`);
 }
 
+const OPTION_NAMES = new Set(['database', 'user', 'address', 'method']);
+
 function checkClientRule(options: AllowClientOptions): ClientRule {
   if (options === null || typeof options !== 'object') throw expected('options', 'an object', options);
+  // A misspelt option (`metod`) must not quietly become the default.
+  for (const name of Object.keys(options)) {
+    if (!OPTION_NAMES.has(name)) throw new InvalidArgumentError(name, `Unknown option \`${name}\`; expected one of ${[...OPTION_NAMES].join(', ')}`);
+  }
   const { database, user, address, method = 'scram-sha-256' } = options;
   for (const [name, value] of [['database', database], ['user', user]] as const) {
     if (typeof value !== 'string' || value === '' || /["\0\r\n]/.test(value)) throw expected(name, 'a non-empty name without double quotes or line breaks', value);

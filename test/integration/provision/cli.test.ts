@@ -54,4 +54,17 @@ describe('pg-cluster provision', () => {
     expect(await main(['provision', '--client', 'x', '--extensions', 'no_such_ext'], missing)).toBe(1);
     expect(missing.err()).toContain('[EXTENSION_NOT_AVAILABLE]');
   });
+
+  it('a bad --allow address is refused (exit 2) before anything is provisioned', async () => {
+    const io = captureIo({ ...process.env, XDG_STATE_HOME: s.stateDir });
+    expect(await main(['provision', '--client', 'badallow', '--data-dir', s.w.dataDirectory, '--superuser', 'postgres', '--allow', '10.0.0.999'], io)).toBe(2);
+    expect(io.err()).toContain('--allow expects an IP address or a CIDR range');
+    const client = await s.w.cluster.connect();
+    try {
+      const { rows } = await client.query("select count(*)::int as n from pg_roles where rolname like 'badallow%'");
+      expect(rows).toEqual([{ n: 0 }]);
+    } finally {
+      await client.end();
+    }
+  });
 });

@@ -47,6 +47,32 @@ describe('stop() of a throwaway cluster whose data folder the server user re-lin
     }
   });
 
+  // A Cluster object that did not start the server (another process's, a CLI call) knows nothing
+  // of where it started: it finds a server by postmaster.pid and the working directory, through
+  // the link. As root it signals only a server of its run-as user.
+  it.skipIf(!isRoot)(`a fresh Cluster on a data path re-linked to a running cluster of ${OTHER_USER}: stop() and reload() refuse, that server lives on (root only: the boundary)`, { timeout: 120_000 }, async () => {
+    const victim = new Cluster(installation, join(scratch, 'victim-fresh'), { runAs: OTHER_USER });
+    await victim.init({ user: 'postgres', authLocal: 'trust', encoding: 'UTF8', locale: 'C', noSync: true });
+    const started = await victim.start({ settings: { listen_addresses: '', unix_socket_directories: join(scratch, 'victim-fresh-sock'), fsync: false } });
+    try {
+      const cluster = await createTemporaryCluster({ installation, storage: join(scratch, 'storage'), keep: true });
+      const data = cluster.dataDirectory;
+      await cluster.dispose();
+      runAsServerUser('sh', ['-c', 'mv "$1" "$1.moved" && ln -s "$2" "$1"', 'sh', data, victim.dataDirectory]);
+      const fresh = new Cluster(installation, data);
+      expect(await fresh.running()).toBe(true); // the truth: a server answers for that path
+      for (const call of [() => fresh.stop({ mode: 'immediate' }), () => fresh.kill(), () => fresh.reload()]) {
+        await expect(call()).rejects.toMatchObject({ code: 'SERVER_NOT_OURS' });
+      }
+      expect(isProcessAlive(started.pid)).toBe(true);
+      expect(await victim.running()).toBe(true);
+      runAsServerUser('rm', ['-f', data]);
+      await removeTree(cluster.directory);
+    } finally {
+      await victim.stop({ mode: 'immediate' }).catch(() => undefined);
+    }
+  });
+
   // The sweep of folders left by killed processes: the server's user writes the owner marker (a
   // dead pid) and links `data` to another user's data directory; root then found that server by
   // its postmaster.pid and working directory, and SIGQUIT it.

@@ -7,9 +7,12 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { computeScramVerifier } from '../../../src/cluster/scram-verifier.js';
+import { Cluster } from '../../../src/cluster/cluster.js';
 import {
+  allowClient,
   availableExtensions,
   deprovision,
+  disallowClient,
   defaultCredentialsPath,
   FileCredentialsStore,
   generateSchemaUserName,
@@ -173,5 +176,23 @@ describe('a password never reaches an error message about a bad target or store'
     const error = (await provision(target, { client: 'a', credentials: { '1/a': secret } as never }).catch((caught: unknown) => caught)) as Error;
     expect(error).toMatchObject({ code: 'INVALID_ARGUMENT', argument: 'credentials' });
     expect(error.message).not.toContain(secret);
+  });
+});
+
+describe('allowClient and disallowClient refuse a request they would misread', () => {
+  // A Cluster that is never started: the request is refused before pg_hba.conf is read.
+  const cluster = new Cluster({ versionInfo: { major: 15 }, paths: {} }, '/nonexistent/pg-cluster-allow-client');
+
+  it('an unknown option (a misspelt `method`) is INVALID_ARGUMENT, not the default method', async () => {
+    for (const call of [allowClient, disallowClient]) {
+      const refused = await call(cluster, { database: 'app', user: 'app', address: '127.0.0.1', metod: 'trust' } as never).catch((error: unknown) => error);
+      expect(refused).toMatchObject({ code: 'INVALID_ARGUMENT' });
+      expect(String((refused as Error).message)).toContain('`metod`');
+    }
+  });
+
+  it('a bad address is INVALID_ARGUMENT', async () => {
+    const refused = await allowClient(cluster, { database: 'app', user: 'app', address: '127.0.0.300' }).catch((error: unknown) => error);
+    expect(refused).toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 });
