@@ -1,12 +1,13 @@
 import { isIP } from 'node:net';
 import { Cluster, type ReloadResult } from '../cluster/cluster.js';
-import { expected, InvalidArgumentError } from '../errors.js';
+import { expected } from '../errors.js';
 import type { HbaFile } from '../hba/hba-file.js';
 import { matchRule } from '../hba/hba-match.js';
 import { toModelValue, toServerString, type HbaFileRule, type HbaRuleInput } from '../hba/hba-rule.js';
 import { formatIp, isInRange, makeCidrMask, parseNumericHost } from '../hba/ip-address.js';
 import { ProvisionError } from './provision-error.js';
 import type { ProvisionTarget } from './provision-target.js';
+import { checkOptionNames } from './request-options.js';
 
 export interface AllowClientOptions {
   database: string;
@@ -107,11 +108,7 @@ function requireCluster(target: ProvisionTarget, call: string): Cluster {
 const OPTION_NAMES = new Set(['database', 'user', 'address', 'method']);
 
 function checkClientRule(options: AllowClientOptions): ClientRule {
-  if (options === null || typeof options !== 'object') throw expected('options', 'an object', options);
-  // A misspelt option (`metod`) must not quietly become the default.
-  for (const name of Object.keys(options)) {
-    if (!OPTION_NAMES.has(name)) throw new InvalidArgumentError(name, `Unknown option \`${name}\`; expected one of ${[...OPTION_NAMES].join(', ')}`);
-  }
+  checkOptionNames(options, OPTION_NAMES);
   const { database, user, address, method = 'scram-sha-256' } = options;
   for (const [name, value] of [['database', database], ['user', user]] as const) {
     if (typeof value !== 'string' || value === '' || /["\0\r\n]/.test(value)) throw expected(name, 'a non-empty name without double quotes or line breaks', value);

@@ -1,10 +1,11 @@
 import type pg from 'pg';
-import { expected, InvalidArgumentError, PgClusterError } from '../errors.js';
+import { expected, PgClusterError } from '../errors.js';
 import { quoteIdentifier as q } from '../throwaway/sql-quote.js';
 import { ProvisionError } from './provision-error.js';
 import { PROVISION_LOCK } from './provision.js';
 import { resolveTarget, type ProvisionTarget } from './provision-target.js';
-import { checkClientName, checkName, generateSchemaUserName, generateUserName } from './user-names.js';
+import { checkOptionNames, requestedUsers } from './request-options.js';
+import { checkName } from './user-names.js';
 
 export interface DeprovisionOptions {
   /** The client given to provision (names the user and the database); or give `user`. */
@@ -39,17 +40,9 @@ const OPTION_NAMES = new Set(['client', 'user', 'schemaUser', 'database', 'dropD
  * ProvisionError `SESSIONS_OPEN` unless `force`. What does not exist is skipped: idempotent.
  */
 export async function deprovision(target: ProvisionTarget, options: DeprovisionOptions): Promise<DeprovisionResult> {
-  if (options === null || typeof options !== 'object') throw expected('options', 'an object', options);
-  for (const name of Object.keys(options)) {
-    if (!OPTION_NAMES.has(name)) throw new InvalidArgumentError(name, `Unknown option \`${name}\`; expected one of ${[...OPTION_NAMES].join(', ')}`);
-  }
+  checkOptionNames(options, OPTION_NAMES);
   const { client, dropDatabase = false, force = false } = options;
-  if (client !== undefined) checkClientName(client);
-  if (options.user !== undefined) checkName('user', options.user);
-  if (client === undefined && options.user === undefined) throw expected('client', 'a name (or give `user`)', client);
-  const user = options.user ?? generateUserName(client!);
-  const schemaUser = options.schemaUser ?? generateSchemaUserName(user);
-  checkName('schemaUser', schemaUser);
+  const { user, schemaUser } = requestedUsers(options);
   const database = options.database ?? client ?? user;
   checkName('database', database);
   if (typeof dropDatabase !== 'boolean') throw expected('dropDatabase', 'a boolean', dropDatabase);

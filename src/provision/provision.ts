@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { computeScramVerifier } from '../cluster/scram-verifier.js';
-import { expected, InvalidArgumentError } from '../errors.js';
+import { expected } from '../errors.js';
 import { REDACTED } from '../throwaway/connection-info.js';
 import { quoteIdentifier as q, quoteLiteral } from '../throwaway/sql-quote.js';
 import { formatCredentialsKey, type CredentialsStore } from './credentials-store.js';
@@ -12,7 +12,8 @@ import { ProvisionGrant } from './provision-grant.js';
 import { resolveTarget, type ProvisionTarget } from './provision-target.js';
 import { parseRoleRecord, writeRoleRecord } from './role-record.js';
 import { readServerState } from './server-state.js';
-import { checkClientName, checkName, generateSchemaUserName, generateUserName } from './user-names.js';
+import { checkOptionNames, requestedUsers } from './request-options.js';
+import { checkName, generateUserName } from './user-names.js';
 
 export interface ProvisionOptions {
   /** The client's name: names the login user when `user` is not given, and the database when `database` is not. */
@@ -77,17 +78,9 @@ export async function provision(target: ProvisionTarget, options: ProvisionOptio
 }
 
 function checkRequest(options: ProvisionOptions): Request {
-  if (options === null || typeof options !== 'object') throw expected('options', 'an object', options);
-  for (const name of Object.keys(options)) {
-    if (!OPTION_NAMES.has(name)) throw new InvalidArgumentError(name, `Unknown option \`${name}\`; expected one of ${[...OPTION_NAMES].join(', ')}`);
-  }
+  checkOptionNames(options, OPTION_NAMES);
   const { client, roles = [], extensions = [], admin = false, password, credentials = new FileCredentialsStore() } = options;
-  if (client !== undefined) checkClientName(client);
-  if (options.user !== undefined) checkName('user', options.user);
-  if (client === undefined && options.user === undefined) throw expected('client', 'a name (or give `user`)', client);
-  const user = options.user ?? generateUserName(client!);
-  const schemaUser = options.schemaUser ?? generateSchemaUserName(user);
-  checkName('schemaUser', schemaUser);
+  const { user, schemaUser } = requestedUsers(options);
   if (schemaUser === user) throw expected('schemaUser', 'a name other than `user`', schemaUser);
   const database = options.database ?? client ?? user;
   checkName('database', database);
