@@ -1,12 +1,12 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { expect } from 'vitest';
+import { describeDocsExamples, type PrintedCheck } from '../../helpers/docs-examples.js';
 
 // docs/cluster.md quotes these scripts verbatim (with `pg-cluster` in the imports); here each one
 // runs for real and must leave no folder behind under /tmp/pgct-example-*.
 const examples = join(import.meta.dirname, 'docs-examples');
 
-const expectations: Record<string, (printed: unknown[][]) => void> = {
+const expectations: Record<string, PrintedCheck> = {
   'lifecycle.ts': (printed) => {
     expect(printed[0]).toEqual([true, true, true]);
     expect(printed[1]).toEqual([[{ two: 2 }]]);
@@ -53,29 +53,4 @@ const expectations: Record<string, (printed: unknown[][]) => void> = {
   },
 };
 
-function leftovers(): string[] {
-  return readdirSync('/tmp').filter((name) => name.startsWith('pgct-example-'));
-}
-
-describe('docs/cluster.md examples', () => {
-  for (const [file, check] of Object.entries(expectations)) {
-    it(`runs ${file} and leaves nothing behind`, async () => {
-      const before = new Set(leftovers());
-      const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
-      try {
-        await import(join(examples, file));
-        check(log.mock.calls);
-      } finally {
-        log.mockRestore();
-      }
-      expect(leftovers().filter((name) => !before.has(name))).toEqual([]);
-    });
-  }
-
-  it('quotes every example exactly', () => {
-    const docs = readFileSync(join(process.cwd(), 'docs', 'cluster.md'), 'utf8');
-    for (const file of Object.keys(expectations)) {
-      expect(docs, file).toContain(readFileSync(join(examples, file), 'utf8').replaceAll('../../../../src/index.js', 'pg-cluster'));
-    }
-  });
-});
+describeDocsExamples('cluster.md', examples, expectations);
