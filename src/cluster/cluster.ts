@@ -534,14 +534,10 @@ export class Cluster {
 
   /** The uid the server runs as: as root the run-as user's; else the data directory's owner (the server insists on it), else ours. */
   async #serverUid(): Promise<number> {
-    if (isRoot()) {
-      const runAs = await resolveRunAs(this.#runAs).catch(() => null);
-      if (runAs !== null) return runAs.uid;
-    }
+    const runAs = await resolveRunAs(this.#runAs).catch(() => null);
+    if (isRoot() && runAs !== null) return runAs.uid;
     const owner = (await stat(this.dataDirectory).catch(() => null))?.uid;
-    if (owner !== undefined) return owner;
-    const user = await resolveRunAs(this.#runAs).catch(() => null);
-    return user?.uid ?? process.getuid?.() ?? 0;
+    return owner ?? runAs?.uid ?? process.getuid?.() ?? 0;
   }
 
   /** The server's pid, or null when no server is running. */

@@ -124,3 +124,16 @@ export function findServerOrphans(dataDirectory: string): number[] {
   const found = findServerProcesses(dataDirectory);
   return found.postmaster === null ? found.backends : [];
 }
+
+/** Field 22 of `/proc/<pid>/stat` (start time in clock ticks since boot: tells a reused pid apart), or null where there is no /proc. */
+export function processStartTicks(pid: number): number | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[19]);
+    return Number.isFinite(ticks) ? ticks : null;
+  } catch {
+    return null;
+  }
+}

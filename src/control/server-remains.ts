@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import type { PostmasterPid } from './postmaster-pid.js';
-import { isProcessAlive } from './process-state.js';
+import { isProcessAlive, processStartTicks } from './process-state.js';
 import { findServerProcesses, isServerProcess } from './server-processes.js';
 import {
   allMappedDsmSegments,
@@ -118,10 +117,10 @@ export async function clearServerRemains(options: ClearServerRemainsOptions): Pr
  * server process) and must still be waited for, while a pid reused meanwhile is never signalled.
  */
 async function endProcesses(pids: readonly number[], uid: number | undefined, timeout: number): Promise<number[]> {
-  const started = new Map(pids.filter((pid) => isServerProcess(pid, uid)).map((pid) => [pid, startTicks(pid)]));
+  const started = new Map(pids.filter((pid) => isServerProcess(pid, uid)).map((pid) => [pid, processStartTicks(pid)]));
   const isStillThere = (pid: number): boolean => {
     const ticks = started.get(pid);
-    return ticks !== undefined && ticks !== null && isProcessAlive(pid) && startTicks(pid) === ticks;
+    return ticks !== undefined && ticks !== null && isProcessAlive(pid) && processStartTicks(pid) === ticks;
   };
   for (const signal of ['SIGQUIT', 'SIGKILL'] as const) {
     for (const pid of started.keys()) {
@@ -137,15 +136,4 @@ async function endProcesses(pids: readonly number[], uid: number | undefined, ti
     if ([...started.keys()].every((pid) => !isStillThere(pid))) return [];
   }
   return [...started.keys()].filter(isStillThere);
-}
-
-/** Field 22 of `/proc/<pid>/stat` (start time in clock ticks since boot), or null. */
-function startTicks(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
-    return Number.isFinite(ticks) ? ticks : null;
-  } catch {
-    return null;
-  }
 }

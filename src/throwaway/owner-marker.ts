@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isProcessAlive } from '../control/index.js';
+import { isProcessAlive, processStartTicks } from '../control/index.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { readFileNoFollow } from '../fs/regular-file.js';
 
@@ -43,15 +42,3 @@ export function isOwnerAlive(marker: OwnerMarker): boolean {
   return ticks === null || ticks === marker.startTicks;
 }
 
-/** Field 22 of `/proc/<pid>/stat`, or null where there is no /proc. */
-export function processStartTicks(pid: number): number | null {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name, which is in parentheses and may hold spaces.
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[19]);
-    return Number.isFinite(ticks) ? ticks : null;
-  } catch {
-    return null;
-  }
-}

@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync }
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sweepLeftovers } from '../../../src/throwaway/leftovers.js';
-import { isOwnerAlive, processStartTicks, readOwnerMarker, writeOwnerMarker } from '../../../src/throwaway/owner-marker.js';
+import { processStartTicks } from '../../../src/control/index.js';
+import { isOwnerAlive, readOwnerMarker, writeOwnerMarker } from '../../../src/throwaway/owner-marker.js';
 
 const scratch = mkdtempSync('/tmp/pgct-sweep-');
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
