@@ -1,6 +1,6 @@
-import { constants } from 'node:fs';
-import { lstat, open, unlink } from 'node:fs/promises';
+import { lstat, unlink } from 'node:fs/promises';
 import { writeFileAtomic } from '../fs/atomic-write.js';
+import { openRegularFile } from '../fs/regular-file.js';
 
 /** What init() records of the WAL directory it made: where, and which directory it was. */
 export interface WalDirectoryRecord {
@@ -35,11 +35,10 @@ export async function recordWalDirectory(dataDirectory: string, waldir: string):
 /** The record of `dataDirectory`'s WAL directory, or null when there is none we can trust. */
 export async function readWalDirectoryRecord(dataDirectory: string): Promise<WalDirectoryRecord | null> {
   const path = walDirectoryRecordPath(dataDirectory);
-  const stats = await lstat(path).catch(() => null);
-  if (stats === null || !stats.isFile() || stats.uid !== (process.getuid?.() ?? stats.uid) || (stats.mode & 0o022) !== 0) return null;
   try {
-    const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    const { handle, stats } = await openRegularFile(path);
     try {
+      if (stats.uid !== (process.getuid?.() ?? stats.uid) || (stats.mode & 0o022) !== 0) return null;
       const { waldir, dev, ino } = JSON.parse(await handle.readFile('utf8')) as Record<string, unknown>;
       if (typeof waldir !== 'string' || typeof dev !== 'string' || typeof ino !== 'string') return null;
       return { waldir, dev: BigInt(dev), ino: BigInt(ino) };

@@ -1,5 +1,6 @@
 import { open } from 'node:fs/promises';
-import { type FileIdentity, isSameFile, READ_NO_FOLLOW } from './server-log-file.js';
+import { READ_NO_FOLLOW } from '../fs/regular-file.js';
+import { type FileIdentity, isSameFile } from './server-log-file.js';
 
 /** Follows a growing log file from `offset`, handing each complete line to `onLine`. */
 export interface LogTail {

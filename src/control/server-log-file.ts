@@ -117,6 +117,3 @@ function refusePlantedLinks(path: string, user: RunAsUser): void {
 export function isSameFile(stats: { dev: number; ino: number }, identity: FileIdentity): boolean {
   return stats.dev === identity.dev && stats.ino === identity.ino;
 }
-
-/** Flags to read a log without following a link at its last component, nor blocking on a FIFO. */
-export const READ_NO_FOLLOW = fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK;

@@ -1,6 +1,7 @@
-import { constants as fsConstants, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { openRegularFile } from '../fs/regular-file.js';
 import { listProcessIds } from './process-list.js';
-import { lstat, open, readFile, unlink } from 'node:fs/promises';
+import { lstat, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCommand } from './run-command.js';
 
@@ -134,15 +135,15 @@ function isDsmPath(path: string): boolean {
  * and whose size is the header plus `maxitems` items.
  */
 export async function readDsmControlSegment(path: string, uid?: number): Promise<string[] | null> {
-  let handle;
+  let opened;
   try {
-    handle = await open(path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+    opened = await openRegularFile(path);
   } catch {
     return null;
   }
+  const { handle, stats } = opened;
   try {
-    const stats = await handle.stat();
-    if (!stats.isFile() || (uid !== undefined && stats.uid !== uid) || stats.size < CONTROL_HEADER_BYTES || stats.size > 64 * 1024 * 1024) return null;
+    if ((uid !== undefined && stats.uid !== uid) || stats.size < CONTROL_HEADER_BYTES || stats.size > 64 * 1024 * 1024) return null;
     const bytes = Buffer.alloc(stats.size);
     await handle.read(bytes, 0, bytes.length, 0);
     const nitems = bytes.readUInt32LE(4);

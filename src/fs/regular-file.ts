@@ -2,8 +2,8 @@
 // another user can write (the data directory, for root and the server's OS user) may be replaced
 // by a link at any moment, so the link is refused by the open itself (O_NOFOLLOW), not by an
 // lstat before it. O_NONBLOCK keeps a FIFO put in its place from blocking the open.
-import { constants as fsConstants } from 'node:fs';
-import { lstat, open, readFile, realpath } from 'node:fs/promises';
+import { constants as fsConstants, type Stats } from 'node:fs';
+import { type FileHandle, lstat, open, readFile, realpath } from 'node:fs/promises';
 import { expected } from '../errors.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { SymlinkedFileError } from './symlinked-file-error.js';
@@ -37,7 +37,8 @@ export function checkSymlinkOptions(options: SymlinkOptions): SymlinkOptions {
   return { followSymlinks, linkAccess };
 }
 
-const NO_FOLLOW = fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK;
+/** Open flags for reading without following a link at the last component, and without blocking on a FIFO. */
+export const READ_NO_FOLLOW = fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK;
 
 /** Reads `path` unless it is a symbolic link (SymlinkedFileError), or follows it as `options` say. */
 export async function readFileNoFollow(path: string, options: SymlinkOptions = {}): Promise<Buffer> {
@@ -62,10 +63,16 @@ export async function refuseSymlink(path: string): Promise<void> {
   if (await isSymlink(path)) throw new SymlinkedFileError(path);
 }
 
-async function readOpened(path: string): Promise<Buffer> {
+/**
+ * Opens `path` for reading without following a link at its last component, and only when it is a
+ * regular file: a link is SymlinkedFileError, a folder EISDIR, anything else (a FIFO, a device)
+ * EINVAL; a missing file is ENOENT as usual. The caller reads through the handle, checks the
+ * stats (owner, mode) of what it opened, and closes the handle.
+ */
+export async function openRegularFile(path: string): Promise<{ handle: FileHandle; stats: Stats }> {
   let handle;
   try {
-    handle = await open(path, NO_FOLLOW);
+    handle = await open(path, READ_NO_FOLLOW);
   } catch (error) {
     // With O_NOFOLLOW, ELOOP means the last component is a link.
     if ((error as NodeJS.ErrnoException).code === 'ELOOP' && (await isSymlink(path))) throw new SymlinkedFileError(path, { cause: error });
@@ -75,6 +82,16 @@ async function readOpened(path: string): Promise<Buffer> {
     const stats = await handle.stat();
     if (stats.isDirectory()) throw errno('EISDIR', `EISDIR: illegal operation on a directory, read '${path}'`);
     if (!stats.isFile()) throw errno('EINVAL', `EINVAL: not a regular file, read '${path}'`);
+    return { handle, stats };
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
+async function readOpened(path: string): Promise<Buffer> {
+  const { handle } = await openRegularFile(path);
+  try {
     return await handle.readFile();
   } finally {
     await handle.close();

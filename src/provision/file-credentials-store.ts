@@ -7,7 +7,7 @@ import { isProcessAlive } from '../control/process-state.js';
 import { expected } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { ensurePrivateDirectory } from '../fs/private-directory.js';
-import { SymlinkedFileError } from '../fs/symlinked-file-error.js';
+import { openRegularFile } from '../fs/regular-file.js';
 import { UnsafeFileError } from '../fs/unsafe-file-error.js';
 import type { CredentialsStore } from './credentials-store.js';
 import { ProvisionError } from './provision-error.js';
@@ -74,19 +74,18 @@ export class FileCredentialsStore implements CredentialsStore {
 
   /** The file's text ('{}' when missing), read through a descriptor that followed no link, from a regular file of ours (tightened to 0600). */
   async #readOwnFile(): Promise<string> {
-    let handle;
+    let opened;
     try {
-      handle = await open(this.path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+      opened = await openRegularFile(this.path);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return '{}';
-      if (code === 'ELOOP') throw new SymlinkedFileError(this.path, { cause: error });
+      if (code === 'EISDIR' || code === 'EINVAL') throw new UnsafeFileError(this.path, `Refusing to read credentials from ${this.path}: it is not a regular file`);
       throw error;
     }
+    const { handle, stats: info } = opened;
     try {
-      const info = await handle.stat();
       const uid = process.getuid?.();
-      if (!info.isFile()) throw new UnsafeFileError(this.path, `Refusing to read credentials from ${this.path}: it is not a regular file`);
       if (uid !== undefined && info.uid !== uid) {
         throw new UnsafeFileError(this.path, `Refusing to read credentials from ${this.path}: it is owned by uid ${info.uid}, not by this user (uid ${uid}); remove it`);
       }
