@@ -7,3 +7,7 @@ export type { ReplicationEvent, ReplicationLog } from './replication-events.js';
 export { STANDBY_PASSFILE } from './standby-files.js';
 export { parseSynchronousStandbyNames, formatSynchronousStandbyNames, addSynchronousStandby, type SynchronousStandbys } from './synchronous-standby-names.js';
 export { parseConninfo } from './primary-conninfo.js';
+export {
+  topologyConnectionInfo, TopologyConnectionInfo, type TargetSessionAttrs, type TopologyNode, type TopologyOptions, type TopologyClientConfigOptions, type TopologyEnv,
+} from './topology-connection-info.js';
+export { toServerState, isWritableState, type ServerStateWord } from './server-state-words.js';
