@@ -18,6 +18,8 @@ export type ReplicationErrorCode =
   | 'COPY_NOT_POSSIBLE'
   /** The standby did not stream from the primary (or replay, or accept writes) in time. */
   | 'TIMEOUT'
+  /** waitForReplay could not reach the standby's primary (as its `primary_conninfo` names it). */
+  | 'PRIMARY_UNREACHABLE'
   /** The server is not a standby (promote, waitForReplay) or has no `primary_conninfo`. */
   | 'NOT_A_STANDBY'
   /** No server of the topology matches the asked `targetSessionAttrs`. */

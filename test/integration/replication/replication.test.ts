@@ -1,7 +1,7 @@
 // A primary with two standbys on one machine (system PostgreSQL 15, pg_basebackup): rows replayed,
 // writes refused on standbys (25006), both streaming in replicationStatus, a synchronous standby,
 // a slot, the passfile's mode and owner, the primary's restart reported or refused, promote.
-import { lstatSync, readFileSync } from 'node:fs';
+import { lstatSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster } from '../../../src/cluster/index.js';
@@ -13,7 +13,7 @@ import { runCommand } from '../../../src/control/index.js';
 import pg from 'pg';
 import { createTemporaryCluster, type TemporaryCluster } from '../../../src/throwaway/index.js';
 import { rejection } from '../cluster/fixtures.js';
-import { standbyRoot, systemInstallation } from './fixtures.js';
+import { isRoot, standbyRoot, systemInstallation } from './fixtures.js';
 
 let primary: TemporaryCluster;
 let b: Cluster;
@@ -106,6 +106,24 @@ describe('createStandby on PostgreSQL 15 (pg_basebackup)', () => {
     const auto = readFileSync(join(b.dataDirectory, 'postgresql.auto.conf'), 'utf8');
     const password = readFileSync(passfile, 'utf8').trim().split(':').at(-1)!;
     expect(auto).not.toContain(password);
+  });
+
+  it.skipIf(!isRoot)('as root, waitForReplay reads no passfile the server user does not own (a primary_conninfo pointing at a root file) [root only: a normal user reads only its own files anyway]', async () => {
+    const [original] = await query(b, 'SHOW primary_conninfo');
+    const password = readFileSync(join(b.dataDirectory, STANDBY_PASSFILE), 'utf8');
+    const secret = join(space.root, 'root-secret');
+    writeFileSync(secret, password, { mode: 0o600 });
+    try {
+      const planted = (original.primary_conninfo as string).replace(/passfile=\S+/, `passfile=${secret}`);
+      await query(b, `ALTER SYSTEM SET primary_conninfo = '${planted}'`);
+      await query(b, 'SELECT pg_reload_conf()');
+      const error = await rejection(waitForReplay(b, 'current', { timeout: 5_000 }));
+      expect(error).toMatchObject({ name: 'ReplicationError', code: 'PRIMARY_UNREACHABLE' });
+    } finally {
+      await query(b, `ALTER SYSTEM SET primary_conninfo = '${original.primary_conninfo}'`);
+      await query(b, 'SELECT pg_reload_conf()');
+      rmSync(secret);
+    }
   });
 
   it('prepares what a later pg_rewind needs: the rewind role with its grants and an hba rule', async () => {
