@@ -93,7 +93,7 @@ export async function createStandby(primary: Cluster, dataDirectory: string, opt
   if (typeof slot !== 'boolean' && !(typeof slot === 'string' && isSlotName(slot))) throw expected('slot', 'a boolean or a slot name (a-z, 0-9, _; up to 63)', slot);
   if (typeof synchronous !== 'boolean') throw expected('synchronous', 'a boolean', synchronous);
   if (typeof restartPrimary !== 'boolean') throw expected('restartPrimary', 'a boolean', restartPrimary);
-  if (!(typeof timeout === 'number' && timeout >= 0 && Number.isFinite(timeout))) throw expected('timeout', 'a non-negative number', timeout);
+  if (!(typeof timeout === 'number' && timeout > 0 && Number.isFinite(timeout))) throw expected('timeout', 'a positive number of milliseconds', timeout);
   if (options.port !== undefined && !(Number.isInteger(options.port) && options.port >= 1 && options.port <= 65535)) throw expected('port', 'an integer from 1 to 65535', options.port);
   if (options.socketDirectory !== undefined && (typeof options.socketDirectory !== 'string' || !isAbsolute(options.socketDirectory))) throw expected('socketDirectory', 'an absolute path', options.socketDirectory);
   if (options.listenAddresses !== undefined && typeof options.listenAddresses !== 'string') throw expected('listenAddresses', 'a string', options.listenAddresses);
@@ -106,7 +106,7 @@ export async function createStandby(primary: Cluster, dataDirectory: string, opt
   }
   if (installation === null || typeof installation !== 'object' || !Number.isInteger(installation.versionInfo?.major)) throw expected('installation', 'an Installation', installation);
   signal?.throwIfAborted();
-  const deadline = Date.now() + (timeout === 0 ? DEFAULT_TIMEOUT : timeout);
+  const deadline = Date.now() + timeout;
   const remaining = (): number => Math.max(1, deadline - Date.now());
 
   // What can be refused is refused before the primary is touched.
