@@ -111,15 +111,18 @@ export async function createStandby(primary: Cluster, dataDirectory: string, opt
 
   // What can be refused is refused before the primary is touched.
   const lock = await primary.postmaster();
-  if (lock === null) throw new ReplicationError('PRIMARY_IN_RECOVERY', `No server runs in ${primary.dataDirectory}: start the primary first`, { dataDirectory: primary.dataDirectory });
-  const serverMajor = await readServerMajor(primary);
+  if (lock === null) throw new ReplicationError('PRIMARY_NOT_RUNNING', `No server runs in ${primary.dataDirectory}: start the primary first`, { dataDirectory: primary.dataDirectory });
+  const { major: serverMajor, nameInUse } = await readPrimaryFacts(primary, name);
+  if (nameInUse) {
+    throw new ReplicationError('NAME_IN_USE', `A standby named ${name} streams from ${primary.dataDirectory} already: give this one another \`name\``, { dataDirectory });
+  }
   if (installation.versionInfo.major !== serverMajor) {
     throw new ReplicationError('MAJOR_MISMATCH', `The standby's installation is PostgreSQL ${installation.versionInfo.major}, the primary runs ${serverMajor}: streaming replication needs the same major version`, { dataDirectory });
   }
   await refuseOccupied(dataDirectory);
   const tcpHost = lock.listenAddresses === null || lock.listenAddresses === '' ? null : loopbackFor(lock.listenAddresses);
   const host = options.host ?? (tcpHost ?? lock.socketDirectory);
-  if (host === null) throw new ReplicationError('PRIMARY_IN_RECOVERY', `The primary ${primary.dataDirectory} listens on neither TCP nor a socket`, { dataDirectory: primary.dataDirectory });
+  if (host === null) throw new ReplicationError('PRIMARY_NOT_RUNNING', `The primary ${primary.dataDirectory} listens on neither TCP nor a socket`, { dataDirectory: primary.dataDirectory });
   const standbyAddress = options.standbyAddress ?? (host.includes(':') ? '::1/128' : '127.0.0.1/32');
   if (typeof standbyAddress !== 'string' || !/^[0-9a-fA-F.:]+(\/\d+)?$/.test(standbyAddress)) throw expected('standbyAddress', 'an IP address or a CIDR range', standbyAddress);
   const isLocal = isAbsolute(host) || ['localhost', '127.0.0.1', '::1'].includes(host);
@@ -138,7 +141,7 @@ export async function createStandby(primary: Cluster, dataDirectory: string, opt
 
   const preparation = await preparePrimary(primary, { restartPrimary, replicationUser, rewindUser, credentials, standbyAddress, timeout: remaining(), ...(log !== undefined ? { log } : {}) });
   const primaryLock = (await primary.postmaster())!;
-  const primaryPort = options.host === undefined ? primaryLock.port : lock.port;
+  const primaryPort = primaryLock.port;
   const slotName = slot === false ? null : slot === true ? toSlotName(name) : slot;
   const admin = await primary.connect({ application_name: 'pg-cluster replication' });
   let session: pg.Client | null = null;
@@ -183,10 +186,11 @@ export async function createStandby(primary: Cluster, dataDirectory: string, opt
     await writeClusterMarker(dataDirectory);
 
     const reach = await primary.connectionOptions();
+    const password = knownPassword(primary, reach);
     const standby = new Cluster(installation, dataDirectory, {
       ...(runAs !== null ? { runAs: runAs.user } : options.runAs === null ? { runAs: null } : {}),
       superuser: reach.user,
-      ...(knownPassword(primary, reach) !== undefined ? { password: knownPassword(primary, reach)! } : {}),
+      ...(password !== undefined ? { password } : {}),
       ...(clusterLog !== undefined ? { log: clusterLog } : {}),
     });
     await standby.start({ timeout: remaining(), ...(signal !== undefined ? { signal } : {}) });
@@ -227,11 +231,15 @@ function knownPassword(primary: Cluster, reach: { user: string; password?: strin
   return undefined;
 }
 
-async function readServerMajor(primary: Cluster): Promise<number> {
+/** The primary server's major version, and whether a standby of that name streams from it already. */
+async function readPrimaryFacts(primary: Cluster, name: string): Promise<{ major: number; nameInUse: boolean }> {
   const client = await primary.connect({ application_name: 'pg-cluster replication' });
   try {
-    const { rows } = await client.query<{ version: string }>("SELECT current_setting('server_version_num') AS version");
-    return Math.floor(Number(rows[0]!.version) / 10_000);
+    const { rows } = await client.query<{ version: string; used: boolean }>(
+      "SELECT current_setting('server_version_num') AS version, EXISTS (SELECT FROM pg_stat_replication WHERE application_name = $1 AND state IS DISTINCT FROM 'backup') AS used",
+      [name],
+    );
+    return { major: Math.floor(Number(rows[0]!.version) / 10_000), nameInUse: rows[0]!.used };
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -6,6 +6,10 @@ export type ReplicationErrorCode =
   | 'PRIMARY_RESTART_REQUIRED'
   /** The primary is itself in recovery (a standby): make standbys of the primary. */
   | 'PRIMARY_IN_RECOVERY'
+  /** No server runs in the primary's data directory (or it listens on neither TCP nor a socket). */
+  | 'PRIMARY_NOT_RUNNING'
+  /** A standby of that `name` (application_name) streams from the primary already. */
+  | 'NAME_IN_USE'
   /** The standby's installation is of another major version than the primary's server. */
   | 'MAJOR_MISMATCH'
   /** A program the call needs is missing from the installation (`pg_basebackup` for a standby on another host). */

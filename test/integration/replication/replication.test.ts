@@ -138,8 +138,10 @@ describe('createStandby on PostgreSQL 15 (pg_basebackup)', () => {
     ]);
   });
 
-  it('refuses a non-empty data directory and a standby of another major, before touching anything', async () => {
-    expect(await rejection(createStandby(primary, b.dataDirectory, { credentials: space.store }))).toMatchObject({ code: 'DIRECTORY_NOT_EMPTY' });
+  it('refuses a name in use, a non-empty data directory and a standby of another major, before touching anything', async () => {
+    expect(await rejection(createStandby(primary, space.path('new'), { name: 'b', credentials: space.store }))).toMatchObject({ code: 'NAME_IN_USE' });
+    expect(await rejection(createStandby(primary, b.dataDirectory, { name: 'b2', credentials: space.store }))).toMatchObject({ code: 'DIRECTORY_NOT_EMPTY' });
+    expect(lstatSync(space.path('new'), { throwIfNoEntry: false })).toBeUndefined();
     const { npmInstallation } = await import('./fixtures.js');
     const error = await rejection(createStandby(primary, space.path('x17'), { installation: await npmInstallation(17), credentials: space.store }));
     expect(error).toMatchObject({ name: 'ReplicationError', code: 'MAJOR_MISMATCH' });
