@@ -20,6 +20,8 @@ export type ReplicationErrorCode =
   | 'BASE_BACKUP_FAILED'
   /** The low-level copy on this host needs what is not there (the same OS user for both servers, no tablespaces). */
   | 'COPY_NOT_POSSIBLE'
+  /** The standby's server stopped before it streamed (the message ends with its log tail). */
+  | 'STANDBY_FAILED'
   /** The standby did not stream from the primary (or replay, or accept writes) in time. */
   | 'TIMEOUT'
   /** waitForReplay could not reach the standby's primary (as its `primary_conninfo` names it). */

@@ -80,6 +80,12 @@ describe('a throwaway primary with wal_level = minimal and max_wal_senders = 0 (
       { name: 'wal_level', setting: 'replica' },
     ]);
     expect(await serverState(standby)).toBe('hot standby');
+    // A standby that cannot reach the primary (no TCP there) times out with what its server said, and is removed.
+    const unreachable = await rejection(createStandby(primary, space.path('x'), { host: '127.0.0.1', timeout: 10_000, credentials: space.store }));
+    expect(unreachable).toMatchObject({ name: 'ReplicationError', code: 'TIMEOUT' });
+    expect(unreachable.message, unreachable.message).toMatch(/server log:\n[^]*could not connect to the primary server/);
+    expect(existsSync(space.path('x'))).toBe(false);
+    expect(existsSync(`${space.path('x')}.log`)).toBe(false);
     await space.cleanup();
   });
 });
