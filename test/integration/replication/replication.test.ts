@@ -1,7 +1,8 @@
 // A primary with two standbys on one machine (system PostgreSQL 15, pg_basebackup): rows replayed,
 // writes refused on standbys (25006), both streaming in replicationStatus, a synchronous standby,
 // a slot, the passfile's mode and owner, the primary's restart reported or refused, promote.
-import { lstatSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster } from '../../../src/cluster/index.js';
@@ -13,7 +14,16 @@ import { runCommand } from '../../../src/control/index.js';
 import pg from 'pg';
 import { createTemporaryCluster, type TemporaryCluster } from '../../../src/throwaway/index.js';
 import { rejection } from '../cluster/fixtures.js';
-import { isRoot, standbyRoot, systemInstallation } from './fixtures.js';
+import { isRoot, npmInstallation, standbyRoot, systemInstallation } from './fixtures.js';
+
+const hasCiUser = (() => {
+  try {
+    execFileSync('id', ['-u', 'pgcluster-ci'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 let primary: TemporaryCluster;
 let b: Cluster;
@@ -142,7 +152,6 @@ describe('createStandby on PostgreSQL 15 (pg_basebackup)', () => {
     expect(await rejection(createStandby(primary, space.path('new'), { name: 'b', credentials: space.store }))).toMatchObject({ code: 'NAME_IN_USE' });
     expect(await rejection(createStandby(primary, b.dataDirectory, { name: 'b2', credentials: space.store }))).toMatchObject({ code: 'DIRECTORY_NOT_EMPTY' });
     expect(lstatSync(space.path('new'), { throwIfNoEntry: false })).toBeUndefined();
-    const { npmInstallation } = await import('./fixtures.js');
     const error = await rejection(createStandby(primary, space.path('x17'), { installation: await npmInstallation(17), credentials: space.store }));
     expect(error).toMatchObject({ name: 'ReplicationError', code: 'MAJOR_MISMATCH' });
     expect(error.message).toContain('PostgreSQL 17');
@@ -155,6 +164,30 @@ describe('createStandby on PostgreSQL 15 (pg_basebackup)', () => {
     expect(lstatSync(space.path('d'), { throwIfNoEntry: false })).toBeUndefined();
     expect(await query(primary, "SELECT count(*)::int AS n FROM pg_replication_slots WHERE slot_name = 'd'")).toEqual([{ n: 0 }]);
     expect(await query(primary, 'SHOW synchronous_standby_names')).toEqual([{ synchronous_standby_names: 'ANY 1 ("c")' }]);
+  });
+
+  it.skipIf(!isRoot || !hasCiUser)('as root, a standby run by another OS user (runAs) streams, its files and passfile that user’s; the low-level copy refuses that [root only: only root switches users]', async () => {
+    const folder = mkdtempSync('/tmp/pgct-runas-');
+    chmodSync(folder, 0o755);
+    try {
+      const other = space.track(await createStandby(primary, join(folder, 'e'), { runAs: 'pgcluster-ci', socketDirectory: join(folder, 'sock'), credentials: space.store }));
+      const ci = (await resolveRunAs('pgcluster-ci'))!;
+      expect(lstatSync(other.dataDirectory).uid).toBe(ci.uid);
+      expect(lstatSync(join(other.dataDirectory, STANDBY_PASSFILE)).uid).toBe(ci.uid);
+      expect(lstatSync(join(other.dataDirectory, 'postgresql.auto.conf')).uid).toBe(ci.uid);
+      expect((await replicationStatus(primary)).find((s) => s.name === 'e')?.state).toBe('streaming');
+      await waitForReplay(other, 'current', { timeout: 20_000 });
+      await other.stop({ mode: 'fast' });
+      const npm = await createTemporaryCluster({ installation: await npmInstallation(17) });
+      try {
+        const error = await rejection(createStandby(npm, join(folder, 'f'), { runAs: 'pgcluster-ci', restartPrimary: true, credentials: space.store }));
+        expect(error).toMatchObject({ name: 'ReplicationError', code: 'COPY_NOT_POSSIBLE' });
+      } finally {
+        await npm.dispose();
+      }
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('topologyConnectionInfo: psql settles on the server each target_session_attrs asks for, over TCP and over sockets', async () => {
