@@ -15,8 +15,9 @@ const allowed: Record<string, string[]> = {
   cluster: ['shared', 'control', 'installation', 'config', 'hba', 'cluster'],
   throwaway: ['shared', 'control', 'installation', 'config', 'hba', 'cluster', 'throwaway'],
   provision: ['shared', 'control', 'installation', 'config', 'hba', 'cluster', 'provision'],
+  'test-databases': ['shared', 'control', 'installation', 'config', 'hba', 'cluster', 'throwaway', 'sql', 'test-databases'],
   cli: ['index', 'cli'],
-  index: ['shared', 'control', 'installation', 'config', 'hba', 'cluster', 'throwaway', 'provision', 'index'],
+  index: ['shared', 'control', 'installation', 'config', 'hba', 'cluster', 'throwaway', 'provision', 'test-databases', 'index'],
 };
 
 // Files of a sibling layer a layer may import (DESIGN.md: provision takes throwaway's ConnectionInfo,
