@@ -4,3 +4,4 @@ export { TestDatabase, type TestDatabaseState } from './test-database.js';
 export { TestDatabasesError, type TestDatabasesErrorCode } from './test-databases-error.js';
 export { type MigrateFunction } from './migrated-template.js';
 export { defaultCacheDirectory } from './cache-directory.js';
+export { testDatabaseFixture, withTestDatabase, type TestDatabasesSource, type VitestFixtureContext } from './test-database-fixtures.js';
