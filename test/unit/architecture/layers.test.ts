@@ -13,10 +13,12 @@ const allowed: Record<string, string[]> = {
   control: ['shared', 'control'],
   installation: ['shared', 'control', 'installation'],
   cluster: ['shared', 'control', 'installation', 'config', 'hba', 'cluster'],
-  throwaway: ['shared', 'control', 'installation', 'config', 'hba', 'cluster', 'throwaway'],
+  throwaway: ['shared', 'control', 'installation', 'config', 'hba', 'cluster', 'sql', 'throwaway'],
   provision: ['shared', 'control', 'installation', 'config', 'hba', 'cluster', 'provision'],
+  // SQL files: the lexer is pure; the runner uses node-postgres, and psql through control.
+  sql: ['shared', 'control', 'installation', 'sql'],
   cli: ['index', 'cli'],
-  index: ['shared', 'control', 'installation', 'config', 'hba', 'cluster', 'throwaway', 'provision', 'index'],
+  index: ['shared', 'control', 'installation', 'config', 'hba', 'cluster', 'throwaway', 'provision', 'sql', 'index'],
 };
 
 // Files of a sibling layer a layer may import (DESIGN.md: provision takes throwaway's ConnectionInfo,
