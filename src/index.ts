@@ -10,4 +10,5 @@ export * from './hba/index.js';
 export * from './cluster/index.js';
 export * from './throwaway/index.js';
 export * from './provision/index.js';
+export * from './sql/index.js';
 export * from './test-databases/index.js';

@@ -13,11 +13,13 @@ const allowed: Record<string, string[]> = {
   control: ['shared', 'control'],
   installation: ['shared', 'control', 'installation'],
   cluster: ['shared', 'control', 'installation', 'config', 'hba', 'cluster'],
-  throwaway: ['shared', 'control', 'installation', 'config', 'hba', 'cluster', 'throwaway'],
+  throwaway: ['shared', 'control', 'installation', 'config', 'hba', 'cluster', 'sql', 'throwaway'],
   provision: ['shared', 'control', 'installation', 'config', 'hba', 'cluster', 'provision'],
+  // SQL files: the lexer is pure; the runner uses node-postgres, and psql through control.
+  sql: ['shared', 'control', 'installation', 'sql'],
   'test-databases': ['shared', 'control', 'installation', 'config', 'hba', 'cluster', 'throwaway', 'sql', 'test-databases'],
   cli: ['index', 'cli'],
-  index: ['shared', 'control', 'installation', 'config', 'hba', 'cluster', 'throwaway', 'provision', 'test-databases', 'index'],
+  index: ['shared', 'control', 'installation', 'config', 'hba', 'cluster', 'throwaway', 'provision', 'sql', 'test-databases', 'index'],
 };
 
 // Files of a sibling layer a layer may import (DESIGN.md: provision takes throwaway's ConnectionInfo,
