@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import pg from 'pg';
 import { Cluster } from '../cluster/index.js';
 import type { SettingValue } from '../control/index.js';
@@ -14,7 +13,6 @@ import { MigratedClusterCache } from './migrated-cluster-cache.js';
 import { ensureTemplate, type MigrateFunction } from './migrated-template.js';
 import { createDatabaseStatement, dropDatabaseStatement } from './pool-catalog.js';
 import { TestDatabases } from './test-databases.js';
-import { TestDatabasesError } from './test-databases-error.js';
 
 export interface TestDatabasesOptions {
   /** Builds the template: runs once per key (see `hashFiles`), on a new database with a connection open. Its source text is part of the key. */
@@ -148,22 +146,15 @@ function validate(options: TestDatabasesOptions): void {
 function migrationOf(options: TestDatabasesOptions, cwd: string): MigrateFunction {
   const { migrate, migrations } = options;
   return async (db) => {
-    if (migrations !== undefined) {
-      const folder = resolve(cwd, migrations);
-      const files = (await readdir(folder).catch((error: unknown) => {
-        throw new TestDatabasesError('NO_FILES', `Cannot read the \`migrations\` folder ${folder}`, { cause: error });
-      }))
-        .filter((name) => name.endsWith('.sql'))
-        .sort();
-      for (const file of files) await (db as unknown as { loadSql(path: string): Promise<void> }).loadSql(join(folder, file)); // SQL-FILES-MERGE
-    }
+    // The folder's *.sql files in name order, on the template's connection.
+    if (migrations !== undefined) await db.loadSql(migrations, { cwd });
     await migrate?.(db);
   };
 }
 
 /** sha256 of what shapes the template: the hashed files' paths and contents, the migrations folder, migrate's source text. */
 async function templateKey(options: TestDatabasesOptions, cwd: string): Promise<string> {
-  const patterns = [...(options.hashFiles ?? []), ...(options.migrations !== undefined ? [join(options.migrations, '*.sql')] : [])];
+  const patterns = [...(options.hashFiles ?? []), ...(options.migrations !== undefined ? [options.migrations] : [])];
   const files = patterns.length === 0 ? null : (await hashFiles(patterns, cwd)).hash;
   return sha256(JSON.stringify([FORMAT, options.migrations ?? null, files, options.migrate?.toString() ?? null]));
 }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { loadSql, runSql, type LoadSqlOptions, type RunSqlOptions, type SqlRunResult } from '../sql/index.js';
 import type { ClientConfig, ConnectionEnv, ConnectionInfo } from '../throwaway/index.js';
 import { expected } from '../errors.js';
 import { TestDatabasesError } from './test-databases-error.js';
@@ -68,6 +69,20 @@ export class TestDatabase {
   /** Runs one statement on the connection opened in advance, and resolves to its rows. */
   async query<Row extends Record<string, unknown> = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]> {
     return (await this.connection().query<Row>(sql, params)).rows;
+  }
+
+  /**
+   * Runs SQL files on this database's connection as `psql -v ON_ERROR_STOP=1 -f` would: a file,
+   * a folder's `*.sql` files or a glob's files in name order; statements in order, `COPY … FROM
+   * stdin` data included. An error names the file, line and SQLSTATE (`SqlFileError`). See docs/sql-files.md.
+   */
+  async loadSql(pathOrGlob: string | readonly string[], options: LoadSqlOptions = {}): Promise<SqlRunResult> {
+    return loadSql(this.connection(), pathOrGlob, options);
+  }
+
+  /** Runs multi-statement SQL text (COPY … FROM stdin data included) on this database's connection, as {@link loadSql} runs a file. */
+  async runSql(text: string, options: RunSqlOptions = {}): Promise<SqlRunResult> {
+    return runSql(this.connection(), text, options);
   }
 
   /**

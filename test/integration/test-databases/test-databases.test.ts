@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -143,6 +143,43 @@ describe('createTestDatabases on a given cluster', () => {
     const templates = await cluster.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_database WHERE datname LIKE 'pgc_tpl_%'");
     const recorded = await cluster.query<{ n: number }>('SELECT count(*)::int AS n FROM pgcluster.templates');
     expect(templates).toEqual(recorded);
+  });
+
+  it('migrations: a folder of .sql files in name order (COPY … FROM stdin, dollar quotes), and loadSql/runSql on a handed-out database', async () => {
+    const project = mkdtempSync('/tmp/pgct-tdb-sql-');
+    try {
+      mkdirSync(join(project, 'migrations'));
+      writeFileSync(join(project, 'migrations', '002-data.sql'), ['-- seeds; a semicolon in a comment;', 'COPY colors (name) FROM stdin;', 'red', 'green', '\\.', ''].join('\n'));
+      writeFileSync(join(project, 'migrations', '001-schema.sql'), [
+        'CREATE TABLE colors (id serial PRIMARY KEY, name text NOT NULL);',
+        "CREATE FUNCTION shout(t text) RETURNS text LANGUAGE plpgsql AS $body$ BEGIN RETURN upper(t) || ';'; END $body$;",
+        '',
+      ].join('\n'));
+      const sqlDbs = await createTestDatabases({ cluster, migrations: 'migrations/', cwd: project, pool: 0 });
+      try {
+        await using db = await sqlDbs.acquire();
+        expect(await db.query('SELECT shout(name) AS s FROM colors ORDER BY id')).toEqual([{ s: 'RED;' }, { s: 'GREEN;' }]);
+        await db.runSql("INSERT INTO colors (name) VALUES ('blue'); INSERT INTO colors (name) VALUES ('x;y');");
+        writeFileSync(join(project, 'more.sql'), 'COPY colors (name) FROM stdin;\nviolet\n\\.\n');
+        await db.loadSql('more.sql', { cwd: project });
+        expect(await db.query('SELECT count(*)::int AS n FROM colors')).toEqual([{ n: 5 }]);
+        // A changed migration file is a new key: a new template.
+        writeFileSync(join(project, 'migrations', '003-more.sql'), "INSERT INTO colors (name) VALUES ('third');\n");
+        const changed = await createTestDatabases({ cluster, migrations: 'migrations/', cwd: project, pool: 0 });
+        expect(changed.wasCached).toBe(false);
+        expect(changed.template).not.toBe(sqlDbs.template);
+        await changed.dispose();
+        // A broken file: MIGRATION_FAILED, with the SQL error (file, line, SQLSTATE) as its message and cause.
+        writeFileSync(join(project, 'migrations', '004-broken.sql'), 'SELECT 1;\n\nSELECT * FROM no_such_table;\n');
+        const error = await createTestDatabases({ cluster, migrations: 'migrations/', cwd: project, pool: 0 }).catch((e: unknown) => e);
+        expect(error).toMatchObject({ code: 'MIGRATION_FAILED', cause: { line: 3, sqlstate: '42P01' } });
+        expect((error as Error).message).toContain('004-broken.sql');
+      } finally {
+        await sqlDbs.dispose();
+      }
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
   });
 
   it('refuses bad options with INVALID_ARGUMENT', async () => {
