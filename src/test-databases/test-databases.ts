@@ -31,6 +31,9 @@ export interface TestDatabasesStats {
   /** Databases dropped (released ones, and orphans of processes that died). */
   dropped: number;
   kept: number;
+  /** Milliseconds spent in CREATE DATABASE (background and on demand) and in DROP DATABASE, in total. */
+  createMs: number;
+  dropMs: number;
 }
 
 /** @internal What createTestDatabases hands the constructor. */
@@ -67,15 +70,21 @@ export class TestDatabases implements TestDatabaseOwner {
   readonly #control: pg.Client;
   readonly #owner: number;
   readonly #fileCopyMethod: 'clone' | null;
-  #creator: Promise<pg.Client> | null = null;
+  readonly #creators: (Promise<pg.Client> | null)[] = [null, null];
   #dropper: Promise<pg.Client> | null = null;
   #next: Promise<TestDatabase> | null = null;
+  /** Whether #next has settled (a database is ready with its connection open). */
+  #nextReady = false;
+  /** Drops waiting for the pool to be full: creating comes first. */
+  #dropsWaiting = 0;
+  /** Resolved when too many drops wait: they then go ahead while the pool fills. */
+  #dropPressure = createSignal();
   #filling: Promise<void> | null = null;
   #drops: Promise<void> = Promise.resolve();
   readonly #handedOut = new Set<TestDatabase>();
   readonly #kept = new Set<string>();
   #disposed: Promise<void> | null = null;
-  readonly #stats: TestDatabasesStats = { acquired: 0, waited: 0, blockedMs: 0, createdInBackground: 0, createdOnDemand: 0, dropped: 0, kept: 0 };
+  readonly #stats: TestDatabasesStats = { acquired: 0, waited: 0, blockedMs: 0, createdInBackground: 0, createdOnDemand: 0, dropped: 0, kept: 0, createMs: 0, dropMs: 0 };
   /** The last error of a background fill (the next acquire() then creates its own, so its error is the caller's). */
   #fillError: unknown = null;
 
@@ -113,8 +122,8 @@ export class TestDatabases implements TestDatabaseOwner {
     const next = this.#next;
     this.#next = null;
     let database: TestDatabase;
+    if (next === null || !this.#nextReady) this.#stats.waited++;
     if (next === null) {
-      this.#stats.waited++;
       database = await this.#prepare();
     } else {
       // A background preparation that failed: make one now, so the error (if any) is this call's.
@@ -230,7 +239,13 @@ export class TestDatabases implements TestDatabaseOwner {
 
   #prepareNext(): void {
     const next = this.#prepare();
-    next.catch(() => undefined);
+    this.#nextReady = false;
+    next.then(
+      () => {
+        if (this.#next === next) this.#nextReady = true;
+      },
+      () => undefined,
+    );
     this.#next = next;
   }
 
@@ -262,7 +277,9 @@ export class TestDatabases implements TestDatabaseOwner {
   }
 
   async #create(client: pg.Client, name: string): Promise<void> {
+    const started = performance.now();
     await client.query(createDatabaseStatement(name, this.template, this.#major));
+    this.#stats.createMs += performance.now() - started;
   }
 
   async #connect(info: ConnectionInfo): Promise<pg.Client> {
@@ -275,11 +292,14 @@ export class TestDatabases implements TestDatabaseOwner {
     return client;
   }
 
-  /** Tops the shared pool up to `pool` ready databases, one at a time, in the background. */
+  /**
+   * Tops the shared pool up to `pool` ready databases in the background, two CREATE DATABASEs
+   * at a time (each is mostly a checkpoint and a file copy: two overlap well).
+   */
   #fill(): void {
     if (this.#filling !== null || this.pool === 0) return;
-    this.#filling = (async () => {
-      const creator = await (this.#creator ??= this.#connect(this.connectionInfo));
+    const loop = async (slot: number): Promise<void> => {
+      const creator = await (this.#creators[slot] ??= this.#connect(this.connectionInfo));
       while (this.#disposed === null) {
         const name = generateDatabaseName('tdb');
         if (!(await reserveReady(creator, this.template, name, this.pool, this.#owner))) return;
@@ -292,7 +312,9 @@ export class TestDatabases implements TestDatabaseOwner {
           throw error;
         }
       }
-    })()
+    };
+    this.#filling = Promise.all(this.#creators.map((_, slot) => loop(slot)))
+      .then(() => undefined)
       .catch((error: unknown) => {
         this.#fillError = error;
       })
@@ -303,13 +325,24 @@ export class TestDatabases implements TestDatabaseOwner {
 
   /** Drops `name` (and its snapshots) off the hot path, one drop at a time. */
   #scheduleDrop(name: string, client: pg.Client | null): void {
+    this.#dropsWaiting++;
+    if (this.#dropsWaiting > MAX_DEFERRED_DROPS) this.#dropPressure.resolve();
     const drop = async (): Promise<void> => {
       await client?.end().catch(() => undefined);
+      // Filling the pool comes first (a drop competes with it for the same disk and cores),
+      // unless drops pile up or this object is being disposed.
+      if (this.#dropsWaiting <= MAX_DEFERRED_DROPS && this.#disposed === null && this.#filling !== null) {
+        await Promise.race([this.#filling, this.#dropPressure.promise]);
+      }
+      this.#dropsWaiting--;
+      if (this.#dropsWaiting <= MAX_DEFERRED_DROPS / 2) this.#dropPressure = createSignal();
       const dropper = await (this.#dropper ??= this.#connect(this.connectionInfo));
       const names = [...(await snapshotsOf(dropper, name)), name];
       for (const each of names) {
         await setState(dropper, each, 'dropping');
+        const started = performance.now();
         await dropper.query(dropDatabaseStatement(each, this.#major));
+        this.#stats.dropMs += performance.now() - started;
         this.#stats.dropped++;
       }
       await deleteRows(dropper, names);
@@ -343,7 +376,7 @@ export class TestDatabases implements TestDatabaseOwner {
   }
 
   async #closeClients(): Promise<void> {
-    const clients = await Promise.all([this.#creator, this.#dropper].map((client) => client?.catch(() => null)));
+    const clients = await Promise.all([...this.#creators, this.#dropper].map((client) => client?.catch(() => null)));
     await Promise.all([this.#control, ...clients].map((client) => client?.end().catch(() => undefined)));
   }
 
@@ -352,6 +385,18 @@ export class TestDatabases implements TestDatabaseOwner {
     return this.#fillError;
   }
 }
+
+/** A promise and its resolve function (Promise.withResolvers, which Node 20 lacks). */
+function createSignal(): { promise: Promise<void>; resolve: () => void } {
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((done) => {
+    resolve = done;
+  });
+  return { promise, resolve };
+}
+
+/** Drops wait for the pool to be full only while fewer than this many are waiting. */
+const MAX_DEFERRED_DROPS = 8;
 
 /** The database a snapshot of `database` named `name` lives in. */
 function snapshotName(database: string, name: string): string {
