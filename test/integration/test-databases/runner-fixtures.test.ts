@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -126,5 +126,16 @@ describe('Jest helper', () => {
     const kept = await keptIn(output);
     expect(kept.rows).toEqual([{ name: 'evidence' }]);
     expect(await testDatabasesLeft()).toEqual([kept.name]);
+  });
+});
+
+describe('docs/testing.md', () => {
+  it('quotes the fixture projects exactly as they run', () => {
+    const docs = readFileSync(join(process.cwd(), 'docs', 'testing.md'), 'utf8');
+    const quoted = (file: string) => readFileSync(join(fixtures, file), 'utf8').replaceAll('../../../../../src/index.js', 'pg-cluster');
+    const files = ['vitest.config.ts', 'test-databases.ts', 'migrations/001-items.sql', 'global-setup.ts', 'db-test.ts', 'items.spec.ts'].map((file) => `vitest-project/${file}`);
+    for (const file of [...files, 'jest-project/test-databases.js', 'jest-project/global-setup.js', 'jest-project/global-teardown.js', 'jest-project/items.test.js']) {
+      expect(docs, file).toContain(quoted(file));
+    }
   });
 });
