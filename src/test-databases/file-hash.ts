@@ -7,12 +7,14 @@ import { TestDatabasesError } from './test-databases-error.js';
 /**
  * sha256 over the files' paths (relative to `cwd`) and contents: what keys a migrated template.
  * Each pattern is what `loadSql` takes (a file, a folder's `*.sql` files, a glob such as
- * `seeds/**`). A pattern that names no file is an error: a typo would otherwise key the template on nothing.
+ * `seeds/**` for every file under `seeds`). A pattern that names no file is an error: a typo would otherwise key the template on nothing.
  */
 export async function hashFiles(patterns: readonly string[], cwd: string = process.cwd()): Promise<{ hash: string; files: string[] }> {
   const files = new Set<string>();
   for (const pattern of patterns) {
-    const matched = await resolveSqlFiles(pattern, { cwd }).catch((error: unknown) => {
+    // `dir/**` names every file under `dir` (for resolveSqlFiles, `**` stands for folders only).
+    const glob = pattern.endsWith('/**') || pattern === '**' ? `${pattern}/*` : pattern;
+    const matched = await resolveSqlFiles(glob, { cwd }).catch((error: unknown) => {
       if (error instanceof SqlFileError) throw new TestDatabasesError('NO_FILES', `\`hashFiles\` entry ${JSON.stringify(pattern)} names no file (relative to ${cwd})`, { cause: error });
       throw error;
     });

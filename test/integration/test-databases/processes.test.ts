@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -93,6 +93,22 @@ describe('migrated templates across processes', () => {
     expect(migrationsRun(log)).toBe(1);
     expect(reports.filter((report) => !report.wasCached)).toHaveLength(1);
     expect(new Set(reports.map((report) => report.template)).size).toBe(1);
+  });
+
+  it('breaks a build lock whose owner is gone, and builds', async () => {
+    const { cwd, cacheDirectory, log } = makeProject('stale-lock');
+    const args = { cacheDirectory, hashFiles: ['migrations/**'], cwd };
+    await runWorker<MigrateReport>('migrate', args, log);
+    const folder = join(cacheDirectory, 'test-databases');
+    const [key] = readdirSync(folder).filter((name) => !name.startsWith('.'));
+    rmSync(join(folder, key!), { recursive: true });
+    // The lock of a builder that was killed: a pid that no longer runs.
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    mkdirSync(join(folder, `${key}.lock`));
+    writeFileSync(join(folder, `${key}.lock`, 'owner.json'), `${JSON.stringify({ pid: Number(dead), startTicks: null, createdAt: new Date().toISOString() })}\n`);
+    expect((await runWorker<MigrateReport>('migrate', args, log)).wasCached).toBe(false);
+    expect(migrationsRun(log)).toBe(2);
+    expect(readdirSync(folder).sort()).toEqual([key]);
   });
 });
 
