@@ -11,7 +11,7 @@ import { defaultCacheDirectory } from './cache-directory.js';
 import { hashFiles } from './file-hash.js';
 import { MigratedClusterCache } from './migrated-cluster-cache.js';
 import { ensureTemplate, type MigrateFunction } from './migrated-template.js';
-import { createDatabaseStatement, dropDatabaseStatement } from './pool-catalog.js';
+import { CONTROL_APPLICATION_NAME, createDatabaseStatement, dropDatabaseStatement } from './pool-catalog.js';
 import { TestDatabases } from './test-databases.js';
 
 export interface TestDatabasesOptions {
@@ -169,7 +169,8 @@ async function connectionInfoOf(cluster: Cluster | ConnectionParameters): Promis
 }
 
 async function connect(info: ConnectionInfo): Promise<pg.Client> {
-  const client = new pg.Client(info.clientConfig());
+  // The control sessions of every TestDatabases carry one application_name: a disposing one hands its ready databases to another.
+  const client = new pg.Client({ ...info.clientConfig(), application_name: CONTROL_APPLICATION_NAME });
   client.on('error', () => undefined);
   await client.connect();
   return client;

@@ -12,6 +12,9 @@ import { quoteIdentifier } from '../throwaway/index.js';
  */
 export const CATALOG_SCHEMA = 'pgcluster';
 
+/** The application_name of every control session (see {@link handOverReady}). */
+export const CONTROL_APPLICATION_NAME = 'pg-cluster test databases';
+
 /** A database's state in the catalog. */
 export type CatalogState = 'creating' | 'ready' | 'taken' | 'kept' | 'snapshot' | 'dropping';
 
@@ -190,3 +193,31 @@ export function dropDatabaseStatement(name: string, major: number): string {
   return `DROP DATABASE IF EXISTS ${quoteIdentifier(name)}${major >= 13 ? ' WITH (FORCE)' : ''}`;
 }
 
+
+/**
+ * What a TestDatabases that is done with a server leaves behind, decided under one advisory lock
+ * that every leaving session takes: its ready databases go to another live control session in
+ * this database (so they stay in the pool when one process of several is done, e.g. a vitest
+ * worker after a test file), or, when it is the last, they are claimed for dropping with those of
+ * sessions that died. The session renames itself first, so no later leaver hands it anything.
+ * Resolves to the names claimed (state `dropping`) for the caller to drop.
+ */
+export async function leavePool(client: pg.Client, owner: number): Promise<string[]> {
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1, 1)', [LOCK_CLASS]);
+    await client.query(`SET application_name = '${CONTROL_APPLICATION_NAME}: leaving'`);
+    const { rows } = await client.query<{ pid: number }>(
+      'SELECT pid FROM pg_stat_activity WHERE application_name = $2 AND datname = current_database() AND pid <> $1 ORDER BY backend_start LIMIT 1',
+      [owner, CONTROL_APPLICATION_NAME],
+    );
+    const heir = rows[0]?.pid;
+    if (heir !== undefined) await client.query(`UPDATE ${CATALOG_SCHEMA}.databases SET owner = $2 WHERE owner = $1 AND state = 'ready'`, [owner, heir]);
+    const claimed = await claimOrphans(client, owner, { mine: heir === undefined ? 'ready' : 'none' });
+    await client.query('COMMIT');
+    return claimed;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}

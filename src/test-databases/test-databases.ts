@@ -1,9 +1,9 @@
 import pg from 'pg';
 import { generateDatabaseName, quoteIdentifier, type ConnectionInfo, type TemporaryCluster } from '../throwaway/index.js';
 import {
-  claimOrphans,
   createDatabaseStatement,
   deleteRows,
+  leavePool,
   dropDatabaseStatement,
   insertDatabase,
   markKept,
@@ -368,8 +368,9 @@ export class TestDatabases implements TestDatabaseOwner {
       return;
     }
     for (const database of [...this.#handedOut]) await this.releaseDatabase(database);
-    // Our ready databases, and those of processes that died without disposing.
-    const orphans = await claimOrphans(this.#control, this.#owner, { mine: 'ready' }).catch(() => [] as string[]);
+    // Our ready databases stay in the pool when another process still uses it (the next test
+    // file's worker takes them at once); otherwise they are dropped, with those of processes that died.
+    const orphans = await leavePool(this.#control, this.#owner).catch(() => [] as string[]);
     for (const name of orphans) this.#scheduleDrop(name, null);
     await this.#drops;
     await this.#closeClients();

@@ -19,6 +19,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await dbs?.dispose();
+  // The last TestDatabases on the cluster dropped every ready database, its own and those handed to it.
+  if (cluster !== undefined) expect(await cluster.query("SELECT name FROM pgcluster.databases WHERE state <> 'kept'")).toEqual([]);
   await cluster?.dispose();
 });
 
@@ -133,6 +135,16 @@ describe('createTestDatabases on a given cluster', () => {
     await second.dispose();
     expect(db.state).toBe('released');
     await expect(first.acquire()).rejects.toMatchObject({ code: 'DISPOSED' });
+  });
+
+  it('a TestDatabases that is done hands its ready databases to another live one instead of dropping them', async () => {
+    const other = await createTestDatabases({ cluster, migrate: async (db) => void (await db.query('CREATE TABLE handed (x int)')), pool: 2 });
+    const readyOf = async () =>
+      (await cluster.query<{ n: number }>("SELECT count(*)::int AS n FROM pgcluster.databases d WHERE template = $1 AND state = 'ready' AND EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = d.owner)", [other.template]))[0]!.n;
+    await expect.poll(readyOf, { timeout: 10_000 }).toBe(2);
+    await other.dispose();
+    // Still ready, now owned by a live session (the file's `dbs`), which drops them when it is disposed last.
+    expect(await readyOf()).toBe(2);
   });
 
   it('a failing migration is a MIGRATION_FAILED error and leaves no template behind', async () => {
