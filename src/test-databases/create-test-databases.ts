@@ -11,7 +11,7 @@ import { defaultCacheDirectory } from './cache-directory.js';
 import { hashFiles } from './file-hash.js';
 import { MigratedClusterCache } from './migrated-cluster-cache.js';
 import { ensureTemplate, type MigrateFunction } from './migrated-template.js';
-import { CONTROL_APPLICATION_NAME, createDatabaseStatement, dropDatabaseStatement } from './pool-catalog.js';
+import { CONTROL_APPLICATION_NAME, createDatabaseStatement, dropDatabaseStatement, readClones, recordClones } from './pool-catalog.js';
 import { TestDatabases } from './test-databases.js';
 
 export interface TestDatabasesOptions {
@@ -103,7 +103,13 @@ export async function createTestDatabases(options: TestDatabasesOptions = {}): P
     const major = Math.floor(Number((await control.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0]?.v) / 10_000);
     const ensured = await ensureTemplate(control, info, { key, major, migrate, keep: keepTemplates });
     const owner = Number((await control.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid);
-    const fileCopyMethod = major >= 18 && (await canClone(control, ensured.name, major)) ? 'clone' : null;
+    // One trial copy per template and server (recorded in the catalog), not one per process.
+    let clones = major >= 18 ? await readClones(control, ensured.name) : false;
+    if (clones === null) {
+      clones = await canClone(control, ensured.name, major);
+      await recordClones(control, ensured.name, clones);
+    }
+    const fileCopyMethod = clones ? 'clone' : null;
     if (fileCopyMethod === 'clone') await control.query('SET file_copy_method = clone');
     const databases = new TestDatabases({
       connectionInfo: info,

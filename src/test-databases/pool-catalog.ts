@@ -28,7 +28,8 @@ CREATE TABLE IF NOT EXISTS ${CATALOG_SCHEMA}.templates (
   name text NOT NULL UNIQUE,
   built_at timestamptz NOT NULL DEFAULT now(),
   used_at timestamptz NOT NULL DEFAULT now(),
-  build_ms integer
+  build_ms integer,
+  clones boolean
 );
 CREATE TABLE IF NOT EXISTS ${CATALOG_SCHEMA}.databases (
   name text PRIMARY KEY,
@@ -220,4 +221,14 @@ export async function leavePool(client: pg.Client, owner: number): Promise<strin
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   }
+}
+
+/** Whether copies of `template` can use `file_copy_method = clone` (PostgreSQL 18), as a first trial found; null when not tried yet. */
+export async function readClones(client: pg.Client, template: string): Promise<boolean | null> {
+  const { rows } = await client.query<{ clones: boolean | null }>(`SELECT clones FROM ${CATALOG_SCHEMA}.templates WHERE name = $1`, [template]);
+  return rows[0]?.clones ?? null;
+}
+
+export async function recordClones(client: pg.Client, template: string, clones: boolean): Promise<void> {
+  await client.query(`UPDATE ${CATALOG_SCHEMA}.templates SET clones = $2 WHERE name = $1`, [template, clones]);
 }
