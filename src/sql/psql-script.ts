@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { CommandError, runCommand } from '../control/index.js';
+import { cancelBackends } from './cancel-backend.js';
 import { SqlFileError } from './sql-file-error.js';
 import { splitSql, type SqlSegment } from './sql-lexer.js';
 import { copyDataLine } from './sql-position.js';
@@ -36,14 +38,26 @@ export async function runPsqlScript(files: readonly string[], options: PsqlScrip
   if (connection.user !== undefined) env['PGUSER'] = connection.user;
   if (connection.database !== undefined) env['PGDATABASE'] = connection.database;
   if (connection.password !== undefined) env['PGPASSWORD'] = connection.password;
+  // A name of its own, so that a cancellation can find psql's session and cancel its statement
+  // before psql is stopped (a stopped psql leaves the statement running on the server).
+  const applicationName = `pg-cluster-loadSql-${process.pid}-${randomBytes(6).toString('hex')}`;
+  env['PGAPPNAME'] = applicationName;
+  const stop = new AbortController();
+  const onAbort = (): void => {
+    void cancelBackends(connection, { applicationName }).finally(() => stop.abort(signal?.reason));
+  };
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
   let stderr: string;
   let failure: CommandError | null = null;
   try {
-    ({ stderr } = await runCommand(psql, psqlArguments(files), { env, cwd, ...(signal ? { signal } : {}) }));
+    ({ stderr } = await runCommand(psql, psqlArguments(files), { env, cwd, signal: stop.signal }));
   } catch (error) {
     if (!(error instanceof CommandError)) throw error;
     failure = error;
     stderr = (error.cause as { stderr?: unknown } | undefined)?.stderr === undefined ? error.stderrTail : String((error.cause as { stderr: unknown }).stderr);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
   }
   const messages = parsePsqlMessages(stderr);
   const scripts = new ScriptCache(cwd);

@@ -8,6 +8,7 @@ import { parseMetaCommand } from './meta-command.js';
 import { SqlFileError, type SqlFileErrorCode } from './sql-file-error.js';
 import { scanSql, type SqlLexerState, type SqlSegment } from './sql-lexer.js';
 import { copyDataLine, locateInSegment, offsetOfPosition } from './sql-position.js';
+import { cancelBackends } from './cancel-backend.js';
 import { connectionParametersOf } from './sql-target.js';
 
 /** A notice, warning or other non-error message the server sent while a script ran. */
@@ -115,7 +116,8 @@ export class SqlSession {
     const signal = this.#options.signal;
     if (signal) {
       const onAbort = (): void => {
-        if (this.#running) void cancelBackend(client);
+        const pid = (client as unknown as { processID?: number | null }).processID;
+        if (this.#running && typeof pid === 'number') void cancelBackends(connectionParametersOf(client), { pid });
       };
       signal.addEventListener('abort', onAbort);
       this.#detach.push(() => signal.removeEventListener('abort', onAbort));
@@ -357,21 +359,5 @@ function* chunksOf(text: string): Generator<Buffer> {
     if (end < text.length && last >= 0xd800 && last <= 0xdbff) end++;
     yield Buffer.from(text.slice(start, end), 'utf8');
     start = end;
-  }
-}
-
-/** Cancels the statement running on `client` from a second connection (pg_cancel_backend). */
-async function cancelBackend(client: pg.ClientBase): Promise<void> {
-  const pid = (client as unknown as { processID?: number | null }).processID;
-  if (typeof pid !== 'number') return;
-  const { host, port, user, database, password } = connectionParametersOf(client);
-  const canceller = new pg.Client({ host, port, user, database, password });
-  try {
-    await canceller.connect();
-    await canceller.query('SELECT pg_cancel_backend($1)', [pid]);
-  } catch {
-    // The statement may have ended meanwhile, or the server refuses: the run stops at the next statement.
-  } finally {
-    await canceller.end().catch(() => undefined);
   }
 }
