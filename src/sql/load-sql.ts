@@ -79,7 +79,7 @@ export async function loadSql(target: SqlTarget, pathOrGlob: string | readonly s
           cause: error,
         });
       }
-      if (!(await session.runScript(text, file))) return;
+      await session.runScript(text, file);
     }
   });
   return { files, statements, durationMs: performance.now() - started };

@@ -62,7 +62,6 @@ export class SqlSession {
   readonly #options: SqlSessionOptions;
   readonly #lexerState: SqlLexerState = { standardConformingStrings: true };
   #statements = 0;
-  #quit = false;
   /** The key of an active `\restrict` (pg_dump 15.14+ writes one): until `\unrestrict key`, no other command runs. */
   #restrictKey: string | null = null;
   #startStatus: string | null = null;
@@ -135,14 +134,13 @@ export class SqlSession {
     }
   }
 
-  /** Runs one script; returns false when it ended the run (`\q`). */
-  async runScript(text: string, file: string | null, includedFrom: Source['includedFrom'] = []): Promise<boolean> {
+  /** Runs one script; `\q` ends it (only it, as in psql: an including script or the next file goes on). */
+  async runScript(text: string, file: string | null, includedFrom: Source['includedFrom'] = []): Promise<void> {
     const source: Source = { file, includedFrom };
     const segments = scanSql(text, this.#lexerState);
     // A statement ended by a backslash command rather than `;`: `\g` sends it, the end of the file too.
     let pending: SqlSegment | null = null;
     for (let next = segments.next(); !next.done; next = segments.next()) {
-      if (this.#quit) return false;
       const segment = next.value;
       if (segment.kind === 'space') continue;
       if (segment.kind === 'meta-command') {
@@ -155,7 +153,7 @@ export class SqlSession {
           }
           throw this.#unsupported(source, segment, `\\${command.name} inside a statement (before its \`;\`) is not supported by the built-in runner`);
         }
-        await this.#runMetaCommand(source, segment, command);
+        if ((await this.#runMetaCommand(source, segment, command)) === 'quit') return;
         continue;
       }
       if (pending !== null) {
@@ -172,8 +170,7 @@ export class SqlSession {
         pending = segment;
       }
     }
-    if (pending !== null && !this.#quit) await this.#runStatement(source, pending);
-    return !this.#quit;
+    if (pending !== null) await this.#runStatement(source, pending);
   }
 
   async #runStatement(source: Source, segment: SqlSegment): Promise<void> {
@@ -206,7 +203,8 @@ export class SqlSession {
     }
   }
 
-  async #runMetaCommand(source: Source, segment: SqlSegment, command: ReturnType<typeof parseMetaCommand>): Promise<void> {
+  /** Runs a backslash command; 'quit' for `\q`, which ends the script it is in. */
+  async #runMetaCommand(source: Source, segment: SqlSegment, command: ReturnType<typeof parseMetaCommand>): Promise<'quit' | void> {
     const { name, args } = command;
     if (this.#restrictKey !== null) {
       if (name === 'unrestrict' && args[0] === this.#restrictKey && args.length === 1) {
@@ -236,7 +234,7 @@ export class SqlSession {
         } catch (error) {
           throw this.#error('SQL_INCLUDE_FAILED', source, segment, `\\${name} ${args[0]}: cannot read ${file}: ${(error as Error).message}`, error);
         }
-        if (!(await this.runScript(text, file, includedFrom))) this.#quit = true;
+        await this.runScript(text, file, includedFrom);
         return;
       }
       case 'set': {
@@ -262,8 +260,7 @@ export class SqlSession {
         return;
       case 'q':
       case 'quit':
-        this.#quit = true;
-        return;
+        return 'quit';
       case 'c':
       case 'connect':
         throw this.#unsupported(source, segment, `\\${name}: the built-in runner runs on one connection; run the parts on their own connections, or use via: 'psql'`);
