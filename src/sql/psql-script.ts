@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { CommandError, runCommand } from '../control/index.js';
 import { cancelBackends } from './cancel-backend.js';
 import { SqlFileError } from './sql-file-error.js';
-import { splitSql, type SqlSegment } from './sql-lexer.js';
+import { psqlQueryText, splitSql, type SqlSegment } from './sql-lexer.js';
 import { copyDataLine } from './sql-position.js';
 import { caretColumn, parsePsqlMessages, type PsqlMessage } from './psql-output.js';
 import type { SqlNotice } from './sql-session.js';
@@ -140,7 +140,7 @@ class ScriptCache {
     for (let i = 0; i < segments.length; i++) {
       const segment = segments[i]!;
       if (segment.kind !== 'statement' || segment.empty || segment.line > line) continue;
-      if (wanted !== null && normalize(segment.text) !== wanted) continue;
+      if (wanted !== null && normalize(psqlQueryText(segment.text).text) !== wanted) continue;
       const next = segments[i + 1];
       best = { line: segment.line, segment, data: next?.kind === 'copy-data' ? next : null };
     }
@@ -161,11 +161,13 @@ class ScriptCache {
       column = command?.column ?? null;
       statement = command?.text ?? null;
     } else if (found !== null && error.position !== undefined) {
+      // psql's LINE n counts lines of the text it sent, which skips empty lines: map back.
       const { statementLine, shown, caret } = error.position;
-      const lineText = found.segment.text.split('\n')[statementLine - 1] ?? '';
-      const inLine = caretColumn(lineText.replace(/\r$/, ''), shown, caret);
-      line = found.segment.line + statementLine - 1;
-      column = inLine === null ? null : statementLine === 1 ? found.segment.column + inLine - 1 : inLine;
+      const sent = psqlQueryText(found.segment.text);
+      const sourceLine = sent.sourceLines[statementLine - 1] ?? statementLine - 1;
+      const inLine = caretColumn(sent.text.split('\n')[statementLine - 1] ?? '', shown, caret);
+      line = found.segment.line + sourceLine;
+      column = inLine === null ? null : sourceLine === 0 ? found.segment.column + inLine - 1 : inLine;
     } else if (found?.data && copyDataLine(error.context) !== null) {
       line = found.data.line + copyDataLine(error.context)! - 1;
     }
@@ -184,7 +186,7 @@ class ScriptCache {
   }
 }
 
-/** psql sends a statement with its line ends as `\n` and no trailing blanks: compare so. */
+/** psql echoes the statement as it sent it; compare without the blanks around it. */
 function normalize(text: string): string {
-  return text.replace(/\r\n/g, '\n').trim();
+  return text.trim();
 }

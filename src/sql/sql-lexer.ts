@@ -133,7 +133,7 @@ interface StatementEnd {
  * or `limit`. Tracks what psql tracks: parenthesis depth, and, in a statement that starts with
  * CREATE [OR REPLACE] FUNCTION|PROCEDURE, the depth of BEGIN … END (with CASE … END inside).
  */
-function scanStatement(text: string, start: number, limit: number, state: SqlLexerState): StatementEnd {
+function scanStatement(text: string, start: number, limit: number, state: SqlLexerState, topLevelNewlines?: number[]): StatementEnd {
   let i = start;
   let parenDepth = 0;
   let beginDepth = 0;
@@ -148,6 +148,7 @@ function scanStatement(text: string, start: number, limit: number, state: SqlLex
   while (i < limit) {
     const c = text.charCodeAt(i);
     if (isSpace(c)) {
+      if (c === NEWLINE) topLevelNewlines?.push(i);
       i++;
       continue;
     }
@@ -381,6 +382,45 @@ function* scanStretch(
     if (copyFromStdin) return i;
   }
   return null;
+}
+
+/** A statement as psql sends it (see {@link psqlQueryText}), and the line of the statement's text each of its lines comes from. */
+export interface PsqlQuery {
+  text: string;
+  /** For each line of `text`, the 0-based line of the statement's text it was read from. */
+  sourceLines: number[];
+}
+
+/**
+ * The text psql sends for a statement segment: psql reads a file line by line, strips each
+ * line's `\n` (a `\r` before it stays), skips a line that is empty outside quotes and comments,
+ * and joins the rest with `\n`. The server's error positions (and psql's `LINE n:`) count in
+ * this text.
+ */
+export function psqlQueryText(statement: string, state: SqlLexerState = { standardConformingStrings: true }): PsqlQuery {
+  const topLevel = new Set<number>();
+  const newlines: number[] = [];
+  scanStatement(statement, 0, statement.length, state, newlines);
+  for (const offset of newlines) topLevel.add(offset);
+  const lines: string[] = [];
+  const sourceLines: number[] = [];
+  let lineStart = 0;
+  for (let index = 0; lineStart <= statement.length; index++) {
+    const newline = statement.indexOf('\n', lineStart);
+    const end = newline === -1 ? statement.length : newline;
+    const line = statement.slice(lineStart, end);
+    const isLast = newline === -1;
+    // The line after the final newline is no line psql reads; an empty line after a newline
+    // outside quotes is skipped.
+    const skip = line === '' && (isLast ? index > 0 : index > 0 && topLevel.has(lineStart - 1));
+    if (!skip) {
+      lines.push(line);
+      sourceLines.push(index);
+    }
+    if (isLast) break;
+    lineStart = newline + 1;
+  }
+  return { text: lines.join('\n'), sourceLines };
 }
 
 /** All segments of a script at once (see {@link scanSql}), for a fixed `standard_conforming_strings`. */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { scanSql, splitSql, type SqlSegment } from '../../../src/sql/sql-lexer.js';
+import { psqlQueryText, scanSql, splitSql, type SqlSegment } from '../../../src/sql/sql-lexer.js';
 
 /** The statements' texts (what is sent), in order. */
 function statements(text: string, standardConformingStrings = true): string[] {
@@ -219,5 +219,17 @@ describe('splitSql: properties', () => {
       // A quadratic scan of 200,000 characters takes tens of seconds; a linear one milliseconds.
       expect(elapsed, unit).toBeLessThan(2_000);
     }
+  });
+});
+
+describe('psqlQueryText', () => {
+  it('skips empty lines outside quotes and the final newline, as psql reads a file', () => {
+    expect(psqlQueryText('select\n\n  1\n\n,\n2;')).toEqual({ text: 'select\n  1\n,\n2;', sourceLines: [0, 2, 4, 5] });
+    expect(psqlQueryText('select 2\n')).toEqual({ text: 'select 2', sourceLines: [0] });
+  });
+
+  it('keeps empty lines inside strings, dollar quotes, identifiers and block comments, and a \r', () => {
+    expect(psqlQueryText("select 'a\n\nb', $$\n\n$$ /*\n\n*/;").text).toBe("select 'a\n\nb', $$\n\n$$ /*\n\n*/;");
+    expect(psqlQueryText('select\r\n\r\n1;').text).toBe('select\r\n\r\n1;');
   });
 });
