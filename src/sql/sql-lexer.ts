@@ -220,14 +220,15 @@ function scanStatement(text: string, start: number, limit: number, state: SqlLex
       }
       let j = i + 1;
       while (j < limit && isIdentContinue(text.charCodeAt(j))) j++;
-      const word = j - i <= 9 ? text.slice(i, j).toLowerCase() : '';
+      const isRoutine =
+        lead[0] === 'c' && (lead[1] === 'f' || lead[1] === 'p' || (lead[1] === 'o' && lead[2] === 'r' && (lead[3] === 'f' || lead[3] === 'p')));
+      // The word itself matters only at the start, in a routine's body, and in a COPY.
+      const word = j - i <= 9 && (wordCount < 4 || isRoutine || isCopy) ? text.slice(i, j).toLowerCase() : '';
       if (wordCount < 4 && (word === 'create' || word === 'function' || word === 'procedure' || word === 'or' || word === 'replace')) {
         lead[wordCount] = word[0]!;
       }
       if (wordCount === 0 && word === 'copy') isCopy = true;
       wordCount++;
-      const isRoutine =
-        lead[0] === 'c' && (lead[1] === 'f' || lead[1] === 'p' || (lead[1] === 'o' && lead[2] === 'r' && (lead[3] === 'f' || lead[3] === 'p')));
       if (isRoutine && parenDepth === 0) {
         if (word === 'begin') beginDepth++;
         else if (word === 'case' && beginDepth >= 1) beginDepth++;
@@ -347,8 +348,10 @@ export function* scanSql(text: string, state: SqlLexerState = { standardConformi
   }
 }
 
-function makeSegment(text: string, positions: Positions, kind: SqlSegmentKind, start: number, end: number, extra: Partial<SqlSegment> = {}): SqlSegment {
-  return { kind, text: text.slice(start, end), start, ...positions.at(start), ...extra };
+function makeSegment(text: string, positions: Positions, kind: SqlSegmentKind, start: number, end: number, extra?: Partial<SqlSegment>): SqlSegment {
+  const { line, column } = positions.at(start);
+  const segment: SqlSegment = { kind, text: text.slice(start, end), start, line, column };
+  return extra === undefined ? segment : Object.assign(segment, extra);
 }
 
 /**
