@@ -16,11 +16,15 @@ export interface PsqlScriptOptions {
   cwd: string;
   onNotice?: ((notice: SqlNotice) => void) | undefined;
   signal?: AbortSignal | undefined;
+  /** psql's `-1`: BEGIN before the first file, COMMIT after the last. */
+  singleTransaction?: boolean;
 }
 
 /** The arguments: no psqlrc, quiet, results to /dev/null, stop at the first error, SQLSTATEs and the failing query on stderr. */
-export function psqlArguments(files: readonly string[]): string[] {
-  return ['-X', '-q', '-o', '/dev/null', '-v', 'ON_ERROR_STOP=1', '-v', 'VERBOSITY=verbose', '-v', 'ECHO=errors', ...files.flatMap((file) => ['-f', file])];
+export function psqlArguments(files: readonly string[], singleTransaction = false): string[] {
+  const args = ['-X', '-q', '-o', '/dev/null', '-v', 'ON_ERROR_STOP=1', '-v', 'VERBOSITY=verbose', '-v', 'ECHO=errors'];
+  if (singleTransaction) args.push('-1');
+  return [...args, ...files.flatMap((file) => ['-f', file])];
 }
 
 /**
@@ -31,7 +35,7 @@ export function psqlArguments(files: readonly string[]): string[] {
  * psql echoes) and the line and column computed from its start, as the built-in runner does.
  */
 export async function runPsqlScript(files: readonly string[], options: PsqlScriptOptions): Promise<void> {
-  const { psql, connection, cwd, onNotice, signal } = options;
+  const { psql, connection, cwd, onNotice, signal, singleTransaction = false } = options;
   const env: Record<string, string> = { PGCLIENTENCODING: 'UTF8', LC_ALL: '', LC_MESSAGES: 'C' };
   if (connection.host !== undefined) env['PGHOST'] = connection.host;
   if (connection.port !== undefined) env['PGPORT'] = String(connection.port);
@@ -51,7 +55,7 @@ export async function runPsqlScript(files: readonly string[], options: PsqlScrip
   let stderr: string;
   let failure: CommandError | null = null;
   try {
-    ({ stderr } = await runCommand(psql, psqlArguments(files), { env, cwd, signal: stop.signal }));
+    ({ stderr } = await runCommand(psql, psqlArguments(files, singleTransaction), { env, cwd, signal: stop.signal }));
   } catch (error) {
     if (!(error instanceof CommandError)) throw error;
     failure = error;

@@ -3,6 +3,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
+import { expected } from '../errors.js';
 import { from as copyFrom } from 'pg-copy-streams';
 import { parseMetaCommand } from './meta-command.js';
 import { SqlFileError, type SqlFileErrorCode } from './sql-file-error.js';
@@ -120,6 +121,35 @@ export class SqlSession {
       };
       signal.addEventListener('abort', onAbort);
       this.#detach.push(() => signal.removeEventListener('abort', onAbort));
+    }
+  }
+
+  /** Opens the transaction of `singleTransaction` (psql's `-1`); refused inside the caller's own transaction. */
+  async begin(): Promise<void> {
+    if (this.#startStatus !== null && this.#startStatus !== 'I') {
+      throw expected('singleTransaction', 'false on a client that is inside a transaction already (its COMMIT would end the caller\'s)', true);
+    }
+    await this.#client.query('BEGIN');
+  }
+
+  /** Commits the transaction of `singleTransaction`; a failure (a deferred constraint) names no file. */
+  async commit(): Promise<void> {
+    try {
+      await this.#client.query('COMMIT');
+    } catch (error) {
+      const fields = error as Partial<pg.DatabaseError>;
+      throw new SqlFileError('SQL_STATEMENT_FAILED', {
+        file: null,
+        line: null,
+        column: null,
+        sqlstate: typeof fields.code === 'string' ? fields.code : null,
+        statement: 'COMMIT',
+        serverMessage: `COMMIT of the single transaction failed: ${(error as Error).message}`,
+        detail: fields.detail,
+        hint: fields.hint,
+        where: fields.where,
+        cause: error,
+      });
     }
   }
 

@@ -208,6 +208,36 @@ describe('transactions as written', () => {
   });
 });
 
+describe('singleTransaction', () => {
+  for (const via of vias) {
+    it(`keeps nothing of any file when one fails, and all when none does (via ${via})`, async () => {
+      write(`single-${via}/1.sql`, `${LOG}INSERT INTO log (what) VALUES ('1');\n`);
+      write(`single-${via}/2.sql`, "INSERT INTO log (what) VALUES ('2');\n");
+      const failing = await freshDatabase();
+      write(`single-${via}/3.sql`, 'SELECT 1/0;\n');
+      const error = await failureOf(loadSql(failing, `single-${via}/*.sql`, { cwd: folder, via, psql, singleTransaction: true }));
+      expect({ file: error.file, line: error.line, sqlstate: error.sqlstate }).toEqual({ file: join(folder, `single-${via}/3.sql`), line: 1, sqlstate: '22012' });
+      expect(await rows(failing, "SELECT to_regclass('log') IS NULL AS none")).toEqual([{ none: true }]);
+      write(`single-${via}/3.sql`, "INSERT INTO log (what) VALUES ('3');\n");
+      const passing = await freshDatabase();
+      await loadSql(passing, `single-${via}/*.sql`, { cwd: folder, via, psql, singleTransaction: true });
+      expect(await logged(passing)).toEqual(['1', '2', '3']);
+    });
+  }
+
+  it("is refused on a client inside the caller's own transaction", async () => {
+    const client = new pg.Client(await freshDatabase());
+    await client.connect();
+    try {
+      await client.query('BEGIN');
+      await expect(runSql(client, 'SELECT 1', { singleTransaction: true })).rejects.toThrow('Expected `singleTransaction` to be false on a client that is inside a transaction already');
+      expect(client.getTransactionStatus()).toBe('T');
+    } finally {
+      await client.end();
+    }
+  });
+});
+
 describe('folders and globs', () => {
   beforeAll(() => {
     write('mig/010_second.sql', "INSERT INTO log (what) VALUES ('010');\n");
