@@ -20,9 +20,12 @@ export interface PsqlScriptOptions {
   singleTransaction?: boolean;
 }
 
-/** The arguments: no psqlrc, quiet, results to /dev/null, stop at the first error, SQLSTATEs and the failing query on stderr. */
+/**
+ * The arguments: no psqlrc, never a password prompt (psql would ask on the terminal), quiet,
+ * results to /dev/null, stop at the first error, SQLSTATEs and the failing query on stderr.
+ */
 export function psqlArguments(files: readonly string[], singleTransaction = false): string[] {
-  const args = ['-X', '-q', '-o', '/dev/null', '-v', 'ON_ERROR_STOP=1', '-v', 'VERBOSITY=verbose', '-v', 'ECHO=errors'];
+  const args = ['-X', '-w', '-q', '-o', '/dev/null', '-v', 'ON_ERROR_STOP=1', '-v', 'VERBOSITY=verbose', '-v', 'ECHO=errors'];
   if (singleTransaction) args.push('-1');
   return [...args, ...files.flatMap((file) => ['-f', file])];
 }
