@@ -278,30 +278,36 @@ function lineEnd(text: string, i: number): number {
 /** Line and column bookkeeping that only moves forward, so counting stays linear overall. */
 class Positions {
   readonly #text: string;
-  #offset: number;
   #line: number;
   #lineStart: number;
+  /** The first newline at or after the line start, or the text's length: searched for once per line. */
+  #nextNewline: number;
 
-  constructor(text: string, offset = 0, line = 1, lineStart = 0) {
+  constructor(text: string, line = 1, lineStart = 0, nextNewline = -2) {
     this.#text = text;
-    this.#offset = offset;
     this.#line = line;
     this.#lineStart = lineStart;
+    this.#nextNewline = nextNewline === -2 ? this.#find(lineStart) : nextNewline;
   }
 
-  /** Line and column of `offset`, which must not be before the last offset asked for. */
+  #find(from: number): number {
+    const found = this.#text.indexOf('\n', from);
+    return found === -1 ? this.#text.length : found;
+  }
+
+  /** Line and column of `offset`, which must not be before the line of the last offset asked for. */
   at(offset: number): { line: number; column: number } {
-    for (let i = this.#text.indexOf('\n', this.#offset); i !== -1 && i < offset; i = this.#text.indexOf('\n', i + 1)) {
+    while (this.#nextNewline < offset) {
       this.#line++;
-      this.#lineStart = i + 1;
+      this.#lineStart = this.#nextNewline + 1;
+      this.#nextNewline = this.#find(this.#lineStart);
     }
-    this.#offset = Math.max(this.#offset, offset);
     return { line: this.#line, column: offset - this.#lineStart + 1 };
   }
 
   /** A second bookkeeper that goes on from here while this one moves ahead. */
   fork(): Positions {
-    return new Positions(this.#text, this.#offset, this.#line, this.#lineStart);
+    return new Positions(this.#text, this.#line, this.#lineStart, this.#nextNewline);
   }
 }
 
