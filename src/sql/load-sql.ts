@@ -26,6 +26,8 @@ export interface LoadSqlOptions {
   onNotice?: (notice: SqlNotice) => void;
   /** Stops the run: the running statement is cancelled (via psql: psql is stopped); rejects with `SQL_CANCELLED`. */
   signal?: AbortSignal;
+  /** All files in one transaction (psql's `-1`): BEGIN first, COMMIT after the last, nothing kept on failure. */
+  singleTransaction?: boolean;
 }
 
 /**
@@ -36,8 +38,8 @@ export interface LoadSqlOptions {
  * `via: 'psql'` the same files go to one psql, with the same error shape.
  */
 export async function loadSql(target: SqlTarget, pathOrGlob: string | readonly string[], options: LoadSqlOptions = {}): Promise<SqlRunResult> {
-  const { cwd = process.cwd(), via = 'node', psql, installation, onNotice, signal } = options ?? {};
-  checkRunOptions({ cwd, onNotice, signal });
+  const { cwd = process.cwd(), via = 'node', psql, installation, onNotice, signal, singleTransaction = false } = options ?? {};
+  checkRunOptions({ cwd, onNotice, signal, singleTransaction });
   if (via !== 'node' && via !== 'psql') throw expected('via', "`node` or `psql`", via);
   if (psql !== undefined && (typeof psql !== 'string' || psql === '')) throw expected('psql', 'the path of a psql program', psql);
   if (installation !== undefined && (typeof installation !== 'object' || installation === null || typeof installation.paths !== 'object')) {
@@ -59,11 +61,11 @@ export async function loadSql(target: SqlTarget, pathOrGlob: string | readonly s
         serverMessage: "via: 'psql': the installation has no psql program (npm server packages ship none): pass `psql`, another `installation`, or use via: 'node'",
       });
     }
-    await runPsqlScript(files, { psql: program, connection: connectionParametersOf(target), cwd: base, onNotice, signal });
+    await runPsqlScript(files, { psql: program, connection: connectionParametersOf(target), cwd: base, onNotice, signal, singleTransaction });
     return { files, statements: null, durationMs: performance.now() - started };
   }
 
-  const statements = await withSession(target, { cwd: base, onNotice, signal }, async (session) => {
+  const statements = await withSession(target, { cwd: base, onNotice, signal, singleTransaction }, async (session) => {
     for (const file of files) {
       let text: string;
       try {
@@ -79,7 +81,7 @@ export async function loadSql(target: SqlTarget, pathOrGlob: string | readonly s
           cause: error,
         });
       }
-      if (!(await session.runScript(text, file))) return;
+      await session.runScript(text, file);
     }
   });
   return { files, statements, durationMs: performance.now() - started };

@@ -27,6 +27,7 @@ const POSITION = /^(LINE (\d+): )(.*)$/;
 export function parsePsqlMessages(stderr: string): PsqlMessage[] {
   const messages: PsqlMessage[] = [];
   const lines = stderr.split('\n');
+  if (lines.at(-1) === '') lines.pop();
   let current: PsqlMessage | null = null;
   let field: 'message' | 'detail' | 'hint' | 'context' | 'skip' = 'message';
   for (let i = 0; i < lines.length; i++) {
@@ -67,10 +68,6 @@ export function parsePsqlMessages(stderr: string): PsqlMessage[] {
     if (field === 'skip') continue;
     if (field === 'message') current.message += `\n${line}`;
     else current[field] = `${current[field] ?? ''}\n${line}`;
-  }
-  // The last line of stderr ends with a newline: drop the empty continuation it makes.
-  for (const message of messages) {
-    if (message.severity === 'STATEMENT') message.message = message.message.replace(/\n$/, '');
   }
   return messages;
 }

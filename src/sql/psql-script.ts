@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { CommandError, runCommand } from '../control/index.js';
+import { cancelBackends } from './cancel-backend.js';
 import { SqlFileError } from './sql-file-error.js';
-import { splitSql, type SqlSegment } from './sql-lexer.js';
+import { psqlQueryText, splitSql, type SqlSegment } from './sql-lexer.js';
 import { copyDataLine } from './sql-position.js';
 import { caretColumn, parsePsqlMessages, type PsqlMessage } from './psql-output.js';
 import type { SqlNotice } from './sql-session.js';
@@ -14,11 +16,18 @@ export interface PsqlScriptOptions {
   cwd: string;
   onNotice?: ((notice: SqlNotice) => void) | undefined;
   signal?: AbortSignal | undefined;
+  /** psql's `-1`: BEGIN before the first file, COMMIT after the last. */
+  singleTransaction?: boolean;
 }
 
-/** The arguments: no psqlrc, quiet, results to /dev/null, stop at the first error, SQLSTATEs and the failing query on stderr. */
-export function psqlArguments(files: readonly string[]): string[] {
-  return ['-X', '-q', '-o', '/dev/null', '-v', 'ON_ERROR_STOP=1', '-v', 'VERBOSITY=verbose', '-v', 'ECHO=errors', ...files.flatMap((file) => ['-f', file])];
+/**
+ * The arguments: no psqlrc, never a password prompt (psql would ask on the terminal), quiet,
+ * results to /dev/null, stop at the first error, SQLSTATEs and the failing query on stderr.
+ */
+export function psqlArguments(files: readonly string[], singleTransaction = false): string[] {
+  const args = ['-X', '-w', '-q', '-o', '/dev/null', '-v', 'ON_ERROR_STOP=1', '-v', 'VERBOSITY=verbose', '-v', 'ECHO=errors'];
+  if (singleTransaction) args.push('-1');
+  return [...args, ...files.flatMap((file) => ['-f', file])];
 }
 
 /**
@@ -29,21 +38,33 @@ export function psqlArguments(files: readonly string[]): string[] {
  * psql echoes) and the line and column computed from its start, as the built-in runner does.
  */
 export async function runPsqlScript(files: readonly string[], options: PsqlScriptOptions): Promise<void> {
-  const { psql, connection, cwd, onNotice, signal } = options;
+  const { psql, connection, cwd, onNotice, signal, singleTransaction = false } = options;
   const env: Record<string, string> = { PGCLIENTENCODING: 'UTF8', LC_ALL: '', LC_MESSAGES: 'C' };
   if (connection.host !== undefined) env['PGHOST'] = connection.host;
   if (connection.port !== undefined) env['PGPORT'] = String(connection.port);
   if (connection.user !== undefined) env['PGUSER'] = connection.user;
   if (connection.database !== undefined) env['PGDATABASE'] = connection.database;
   if (connection.password !== undefined) env['PGPASSWORD'] = connection.password;
+  // A name of its own, so that a cancellation can find psql's session and cancel its statement
+  // before psql is stopped (a stopped psql leaves the statement running on the server).
+  const applicationName = `pg-cluster-loadSql-${process.pid}-${randomBytes(6).toString('hex')}`;
+  env['PGAPPNAME'] = applicationName;
+  const stop = new AbortController();
+  const onAbort = (): void => {
+    void cancelBackends(connection, { applicationName }).finally(() => stop.abort(signal?.reason));
+  };
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
   let stderr: string;
   let failure: CommandError | null = null;
   try {
-    ({ stderr } = await runCommand(psql, psqlArguments(files), { env, cwd, ...(signal ? { signal } : {}) }));
+    ({ stderr } = await runCommand(psql, psqlArguments(files, singleTransaction), { env, cwd, signal: stop.signal }));
   } catch (error) {
     if (!(error instanceof CommandError)) throw error;
     failure = error;
     stderr = (error.cause as { stderr?: unknown } | undefined)?.stderr === undefined ? error.stderrTail : String((error.cause as { stderr: unknown }).stderr);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
   }
   const messages = parsePsqlMessages(stderr);
   const scripts = new ScriptCache(cwd);
@@ -126,7 +147,7 @@ class ScriptCache {
     for (let i = 0; i < segments.length; i++) {
       const segment = segments[i]!;
       if (segment.kind !== 'statement' || segment.empty || segment.line > line) continue;
-      if (wanted !== null && normalize(segment.text) !== wanted) continue;
+      if (wanted !== null && normalize(psqlQueryText(segment.text).text) !== wanted) continue;
       const next = segments[i + 1];
       best = { line: segment.line, segment, data: next?.kind === 'copy-data' ? next : null };
     }
@@ -147,11 +168,13 @@ class ScriptCache {
       column = command?.column ?? null;
       statement = command?.text ?? null;
     } else if (found !== null && error.position !== undefined) {
+      // psql's LINE n counts lines of the text it sent, which skips empty lines: map back.
       const { statementLine, shown, caret } = error.position;
-      const lineText = found.segment.text.split('\n')[statementLine - 1] ?? '';
-      const inLine = caretColumn(lineText.replace(/\r$/, ''), shown, caret);
-      line = found.segment.line + statementLine - 1;
-      column = inLine === null ? null : statementLine === 1 ? found.segment.column + inLine - 1 : inLine;
+      const sent = psqlQueryText(found.segment.text);
+      const sourceLine = sent.sourceLines[statementLine - 1] ?? statementLine - 1;
+      const inLine = caretColumn(sent.text.split('\n')[statementLine - 1] ?? '', shown, caret);
+      line = found.segment.line + sourceLine;
+      column = inLine === null ? null : sourceLine === 0 ? found.segment.column + inLine - 1 : inLine;
     } else if (found?.data && copyDataLine(error.context) !== null) {
       line = found.data.line + copyDataLine(error.context)! - 1;
     }
@@ -170,7 +193,7 @@ class ScriptCache {
   }
 }
 
-/** psql sends a statement with its line ends as `\n` and no trailing blanks: compare so. */
+/** psql echoes the statement as it sent it; compare without the blanks around it. */
 function normalize(text: string): string {
-  return text.replace(/\r\n/g, '\n').trim();
+  return text.trim();
 }

@@ -13,6 +13,8 @@ export interface RunSqlOptions {
   onNotice?: (notice: SqlNotice) => void;
   /** Stops the run: the statement running is cancelled on the server; rejects with `SQL_CANCELLED`. */
   signal?: AbortSignal;
+  /** Runs it all in one transaction (psql's `-1`): BEGIN first, COMMIT at the end, nothing kept on failure. */
+  singleTransaction?: boolean;
 }
 
 /** What a run did. */
@@ -25,8 +27,9 @@ export interface SqlRunResult {
 }
 
 /** Checks the options runSql and loadSql share. */
-export function checkRunOptions(options: { cwd?: unknown; onNotice?: unknown; signal?: unknown }): void {
-  const { cwd, onNotice, signal } = options;
+export function checkRunOptions(options: { cwd?: unknown; onNotice?: unknown; signal?: unknown; singleTransaction?: unknown }): void {
+  const { cwd, onNotice, signal, singleTransaction } = options;
+  if (singleTransaction !== undefined && typeof singleTransaction !== 'boolean') throw expected('singleTransaction', 'a boolean', singleTransaction);
   if (cwd !== undefined && (typeof cwd !== 'string' || cwd === '')) throw expected('cwd', 'a non-empty string', cwd);
   if (onNotice !== undefined && typeof onNotice !== 'function') throw expected('onNotice', 'a function', onNotice);
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw expected('signal', 'an AbortSignal', signal);
@@ -41,13 +44,13 @@ export function checkRunOptions(options: { cwd?: unknown; onNotice?: unknown; si
  * on a config, the connection is opened for the run and closed after it.
  */
 export async function runSql(target: SqlTarget, text: string, options: RunSqlOptions = {}): Promise<SqlRunResult> {
-  const { fileName, cwd = process.cwd(), onNotice, signal } = options ?? {};
+  const { fileName, cwd = process.cwd(), onNotice, signal, singleTransaction = false } = options ?? {};
   if (typeof text !== 'string') throw expected('text', 'a string of SQL', text);
   if (fileName !== undefined && (typeof fileName !== 'string' || fileName === '')) throw expected('fileName', 'a non-empty string', fileName);
-  checkRunOptions({ cwd, onNotice, signal });
+  checkRunOptions({ cwd, onNotice, signal, singleTransaction });
   const started = performance.now();
   const file = fileName === undefined ? null : fileName;
-  const statements = await withSession(target, { cwd: resolve(cwd), onNotice, signal }, async (session) => {
+  const statements = await withSession(target, { cwd: resolve(cwd), onNotice, signal, singleTransaction }, async (session) => {
     await session.runScript(text, file, []);
   });
   return { files: [], statements, durationMs: performance.now() - started };
@@ -56,7 +59,7 @@ export async function runSql(target: SqlTarget, text: string, options: RunSqlOpt
 /** Opens the target, runs `work` on a session over it, and always lets go of the connection. */
 export async function withSession(
   target: SqlTarget,
-  options: { cwd: string; onNotice?: ((notice: SqlNotice) => void) | undefined; signal?: AbortSignal | undefined },
+  options: { cwd: string; onNotice?: ((notice: SqlNotice) => void) | undefined; signal?: AbortSignal | undefined; singleTransaction: boolean },
   work: (session: SqlSession) => Promise<void>,
 ): Promise<number> {
   const connection = await openSqlConnection(target);
@@ -64,7 +67,9 @@ export async function withSession(
   const session = new SqlSession(connection.client, options);
   try {
     await session.start();
+    if (options.singleTransaction) await session.begin();
     await work(session);
+    if (options.singleTransaction) await session.commit();
     failed = false;
     return session.statements;
   } finally {

@@ -133,7 +133,7 @@ interface StatementEnd {
  * or `limit`. Tracks what psql tracks: parenthesis depth, and, in a statement that starts with
  * CREATE [OR REPLACE] FUNCTION|PROCEDURE, the depth of BEGIN … END (with CASE … END inside).
  */
-function scanStatement(text: string, start: number, limit: number, state: SqlLexerState): StatementEnd {
+function scanStatement(text: string, start: number, limit: number, state: SqlLexerState, topLevelNewlines?: number[]): StatementEnd {
   let i = start;
   let parenDepth = 0;
   let beginDepth = 0;
@@ -148,6 +148,7 @@ function scanStatement(text: string, start: number, limit: number, state: SqlLex
   while (i < limit) {
     const c = text.charCodeAt(i);
     if (isSpace(c)) {
+      if (c === NEWLINE) topLevelNewlines?.push(i);
       i++;
       continue;
     }
@@ -219,14 +220,15 @@ function scanStatement(text: string, start: number, limit: number, state: SqlLex
       }
       let j = i + 1;
       while (j < limit && isIdentContinue(text.charCodeAt(j))) j++;
-      const word = j - i <= 9 ? text.slice(i, j).toLowerCase() : '';
+      const isRoutine =
+        lead[0] === 'c' && (lead[1] === 'f' || lead[1] === 'p' || (lead[1] === 'o' && lead[2] === 'r' && (lead[3] === 'f' || lead[3] === 'p')));
+      // The word itself matters only at the start, in a routine's body, and in a COPY.
+      const word = j - i <= 9 && (wordCount < 4 || isRoutine || isCopy) ? text.slice(i, j).toLowerCase() : '';
       if (wordCount < 4 && (word === 'create' || word === 'function' || word === 'procedure' || word === 'or' || word === 'replace')) {
         lead[wordCount] = word[0]!;
       }
       if (wordCount === 0 && word === 'copy') isCopy = true;
       wordCount++;
-      const isRoutine =
-        lead[0] === 'c' && (lead[1] === 'f' || lead[1] === 'p' || (lead[1] === 'o' && lead[2] === 'r' && (lead[3] === 'f' || lead[3] === 'p')));
       if (isRoutine && parenDepth === 0) {
         if (word === 'begin') beginDepth++;
         else if (word === 'case' && beginDepth >= 1) beginDepth++;
@@ -276,30 +278,36 @@ function lineEnd(text: string, i: number): number {
 /** Line and column bookkeeping that only moves forward, so counting stays linear overall. */
 class Positions {
   readonly #text: string;
-  #offset: number;
   #line: number;
   #lineStart: number;
+  /** The first newline at or after the line start, or the text's length: searched for once per line. */
+  #nextNewline: number;
 
-  constructor(text: string, offset = 0, line = 1, lineStart = 0) {
+  constructor(text: string, line = 1, lineStart = 0, nextNewline = -2) {
     this.#text = text;
-    this.#offset = offset;
     this.#line = line;
     this.#lineStart = lineStart;
+    this.#nextNewline = nextNewline === -2 ? this.#find(lineStart) : nextNewline;
   }
 
-  /** Line and column of `offset`, which must not be before the last offset asked for. */
+  #find(from: number): number {
+    const found = this.#text.indexOf('\n', from);
+    return found === -1 ? this.#text.length : found;
+  }
+
+  /** Line and column of `offset`, which must not be before the line of the last offset asked for. */
   at(offset: number): { line: number; column: number } {
-    for (let i = this.#text.indexOf('\n', this.#offset); i !== -1 && i < offset; i = this.#text.indexOf('\n', i + 1)) {
+    while (this.#nextNewline < offset) {
       this.#line++;
-      this.#lineStart = i + 1;
+      this.#lineStart = this.#nextNewline + 1;
+      this.#nextNewline = this.#find(this.#lineStart);
     }
-    this.#offset = Math.max(this.#offset, offset);
     return { line: this.#line, column: offset - this.#lineStart + 1 };
   }
 
   /** A second bookkeeper that goes on from here while this one moves ahead. */
   fork(): Positions {
-    return new Positions(this.#text, this.#offset, this.#line, this.#lineStart);
+    return new Positions(this.#text, this.#line, this.#lineStart, this.#nextNewline);
   }
 }
 
@@ -346,8 +354,10 @@ export function* scanSql(text: string, state: SqlLexerState = { standardConformi
   }
 }
 
-function makeSegment(text: string, positions: Positions, kind: SqlSegmentKind, start: number, end: number, extra: Partial<SqlSegment> = {}): SqlSegment {
-  return { kind, text: text.slice(start, end), start, ...positions.at(start), ...extra };
+function makeSegment(text: string, positions: Positions, kind: SqlSegmentKind, start: number, end: number, extra?: Partial<SqlSegment>): SqlSegment {
+  const { line, column } = positions.at(start);
+  const segment: SqlSegment = { kind, text: text.slice(start, end), start, line, column };
+  return extra === undefined ? segment : Object.assign(segment, extra);
 }
 
 /**
@@ -381,6 +391,45 @@ function* scanStretch(
     if (copyFromStdin) return i;
   }
   return null;
+}
+
+/** A statement as psql sends it (see {@link psqlQueryText}), and the line of the statement's text each of its lines comes from. */
+export interface PsqlQuery {
+  text: string;
+  /** For each line of `text`, the 0-based line of the statement's text it was read from. */
+  sourceLines: number[];
+}
+
+/**
+ * The text psql sends for a statement segment: psql reads a file line by line, strips each
+ * line's `\n` (a `\r` before it stays), skips a line that is empty outside quotes and comments,
+ * and joins the rest with `\n`. The server's error positions (and psql's `LINE n:`) count in
+ * this text.
+ */
+export function psqlQueryText(statement: string, state: SqlLexerState = { standardConformingStrings: true }): PsqlQuery {
+  const topLevel = new Set<number>();
+  const newlines: number[] = [];
+  scanStatement(statement, 0, statement.length, state, newlines);
+  for (const offset of newlines) topLevel.add(offset);
+  const lines: string[] = [];
+  const sourceLines: number[] = [];
+  let lineStart = 0;
+  for (let index = 0; lineStart <= statement.length; index++) {
+    const newline = statement.indexOf('\n', lineStart);
+    const end = newline === -1 ? statement.length : newline;
+    const line = statement.slice(lineStart, end);
+    const isLast = newline === -1;
+    // The line after the final newline is no line psql reads; an empty line after a newline
+    // outside quotes is skipped.
+    const skip = line === '' && (isLast ? index > 0 : index > 0 && topLevel.has(lineStart - 1));
+    if (!skip) {
+      lines.push(line);
+      sourceLines.push(index);
+    }
+    if (isLast) break;
+    lineStart = newline + 1;
+  }
+  return { text: lines.join('\n'), sourceLines };
 }
 
 /** All segments of a script at once (see {@link scanSql}), for a fixed `standard_conforming_strings`. */

@@ -3,11 +3,13 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
+import { expected } from '../errors.js';
 import { from as copyFrom } from 'pg-copy-streams';
 import { parseMetaCommand } from './meta-command.js';
 import { SqlFileError, type SqlFileErrorCode } from './sql-file-error.js';
 import { scanSql, type SqlLexerState, type SqlSegment } from './sql-lexer.js';
 import { copyDataLine, locateInSegment, offsetOfPosition } from './sql-position.js';
+import { cancelBackends } from './cancel-backend.js';
 import { connectionParametersOf } from './sql-target.js';
 
 /** A notice, warning or other non-error message the server sent while a script ran. */
@@ -61,7 +63,6 @@ export class SqlSession {
   readonly #options: SqlSessionOptions;
   readonly #lexerState: SqlLexerState = { standardConformingStrings: true };
   #statements = 0;
-  #quit = false;
   /** The key of an active `\restrict` (pg_dump 15.14+ writes one): until `\unrestrict key`, no other command runs. */
   #restrictKey: string | null = null;
   #startStatus: string | null = null;
@@ -115,10 +116,40 @@ export class SqlSession {
     const signal = this.#options.signal;
     if (signal) {
       const onAbort = (): void => {
-        if (this.#running) void cancelBackend(client);
+        const pid = (client as unknown as { processID?: number | null }).processID;
+        if (this.#running && typeof pid === 'number') void cancelBackends(connectionParametersOf(client), { pid });
       };
       signal.addEventListener('abort', onAbort);
       this.#detach.push(() => signal.removeEventListener('abort', onAbort));
+    }
+  }
+
+  /** Opens the transaction of `singleTransaction` (psql's `-1`); refused inside the caller's own transaction. */
+  async begin(): Promise<void> {
+    if (this.#startStatus !== null && this.#startStatus !== 'I') {
+      throw expected('singleTransaction', 'false on a client that is inside a transaction already (its COMMIT would end the caller\'s)', true);
+    }
+    await this.#client.query('BEGIN');
+  }
+
+  /** Commits the transaction of `singleTransaction`; a failure (a deferred constraint) names no file. */
+  async commit(): Promise<void> {
+    try {
+      await this.#client.query('COMMIT');
+    } catch (error) {
+      const fields = error as Partial<pg.DatabaseError>;
+      throw new SqlFileError('SQL_STATEMENT_FAILED', {
+        file: null,
+        line: null,
+        column: null,
+        sqlstate: typeof fields.code === 'string' ? fields.code : null,
+        statement: 'COMMIT',
+        serverMessage: `COMMIT of the single transaction failed: ${(error as Error).message}`,
+        detail: fields.detail,
+        hint: fields.hint,
+        where: fields.where,
+        cause: error,
+      });
     }
   }
 
@@ -133,14 +164,13 @@ export class SqlSession {
     }
   }
 
-  /** Runs one script; returns false when it ended the run (`\q`). */
-  async runScript(text: string, file: string | null, includedFrom: Source['includedFrom'] = []): Promise<boolean> {
+  /** Runs one script; `\q` ends it (only it, as in psql: an including script or the next file goes on). */
+  async runScript(text: string, file: string | null, includedFrom: Source['includedFrom'] = []): Promise<void> {
     const source: Source = { file, includedFrom };
     const segments = scanSql(text, this.#lexerState);
     // A statement ended by a backslash command rather than `;`: `\g` sends it, the end of the file too.
     let pending: SqlSegment | null = null;
     for (let next = segments.next(); !next.done; next = segments.next()) {
-      if (this.#quit) return false;
       const segment = next.value;
       if (segment.kind === 'space') continue;
       if (segment.kind === 'meta-command') {
@@ -153,7 +183,7 @@ export class SqlSession {
           }
           throw this.#unsupported(source, segment, `\\${command.name} inside a statement (before its \`;\`) is not supported by the built-in runner`);
         }
-        await this.#runMetaCommand(source, segment, command);
+        if ((await this.#runMetaCommand(source, segment, command)) === 'quit') return;
         continue;
       }
       if (pending !== null) {
@@ -170,8 +200,7 @@ export class SqlSession {
         pending = segment;
       }
     }
-    if (pending !== null && !this.#quit) await this.#runStatement(source, pending);
-    return !this.#quit;
+    if (pending !== null) await this.#runStatement(source, pending);
   }
 
   async #runStatement(source: Source, segment: SqlSegment): Promise<void> {
@@ -204,7 +233,8 @@ export class SqlSession {
     }
   }
 
-  async #runMetaCommand(source: Source, segment: SqlSegment, command: ReturnType<typeof parseMetaCommand>): Promise<void> {
+  /** Runs a backslash command; 'quit' for `\q`, which ends the script it is in. */
+  async #runMetaCommand(source: Source, segment: SqlSegment, command: ReturnType<typeof parseMetaCommand>): Promise<'quit' | void> {
     const { name, args } = command;
     if (this.#restrictKey !== null) {
       if (name === 'unrestrict' && args[0] === this.#restrictKey && args.length === 1) {
@@ -234,7 +264,7 @@ export class SqlSession {
         } catch (error) {
           throw this.#error('SQL_INCLUDE_FAILED', source, segment, `\\${name} ${args[0]}: cannot read ${file}: ${(error as Error).message}`, error);
         }
-        if (!(await this.runScript(text, file, includedFrom))) this.#quit = true;
+        await this.runScript(text, file, includedFrom);
         return;
       }
       case 'set': {
@@ -260,8 +290,7 @@ export class SqlSession {
         return;
       case 'q':
       case 'quit':
-        this.#quit = true;
-        return;
+        return 'quit';
       case 'c':
       case 'connect':
         throw this.#unsupported(source, segment, `\\${name}: the built-in runner runs on one connection; run the parts on their own connections, or use via: 'psql'`);
@@ -357,21 +386,5 @@ function* chunksOf(text: string): Generator<Buffer> {
     if (end < text.length && last >= 0xd800 && last <= 0xdbff) end++;
     yield Buffer.from(text.slice(start, end), 'utf8');
     start = end;
-  }
-}
-
-/** Cancels the statement running on `client` from a second connection (pg_cancel_backend). */
-async function cancelBackend(client: pg.ClientBase): Promise<void> {
-  const pid = (client as unknown as { processID?: number | null }).processID;
-  if (typeof pid !== 'number') return;
-  const { host, port, user, database, password } = connectionParametersOf(client);
-  const canceller = new pg.Client({ host, port, user, database, password });
-  try {
-    await canceller.connect();
-    await canceller.query('SELECT pg_cancel_backend($1)', [pid]);
-  } catch {
-    // The statement may have ended meanwhile, or the server refuses: the run stops at the next statement.
-  } finally {
-    await canceller.end().catch(() => undefined);
   }
 }

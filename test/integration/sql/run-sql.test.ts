@@ -188,4 +188,47 @@ describe('loadSql: the built-in runner and psql give the same result', () => {
     });
     expect(shapes[1]).toEqual(shapes[0]);
   });
+
+  it('maps the position in a statement with blank lines, CRLF and a long line the same way, both ways', async () => {
+    // psql skips empty lines and shows long lines as a window: the error must still point at `nosuch`.
+    const long = Array.from({ length: 30 }, (_, i) => `${i} AS c${i}`).join(', ');
+    const file = write('err/002.sql', `SELECT 1;\r\nSELECT\n\n  ${long}\n\n\n  FROM (SELECT 1 AS c0) s, nosuch;\n`);
+    const shapes: unknown[] = [];
+    for (const via of ['node', 'psql'] as const) {
+      const error = await failureOf(loadSql(await freshDatabase(), file, { via, psql }));
+      shapes.push({ code: error.code, line: error.line, column: error.column, sqlstate: error.sqlstate });
+    }
+    expect(shapes[0]).toEqual({ code: 'SQL_STATEMENT_FAILED', line: 7, column: 28, sqlstate: '42P01' });
+    expect(shapes[1]).toEqual(shapes[0]);
+    const wide = write('err/003.sql', `SELECT ${long}, nosuch_column FROM (SELECT 1 AS c0) s;\n`);
+    const columns: unknown[] = [];
+    for (const via of ['node', 'psql'] as const) {
+      const error = await failureOf(loadSql(await freshDatabase(), wide, { via, psql }));
+      columns.push([error.line, error.column]);
+    }
+    expect(columns[0]).toEqual([1, 8 + long.length + 2]);
+    expect(columns[1]).toEqual(columns[0]);
+  });
+
+  it('runs SQL after a COPY on its line after the data, both ways', async () => {
+    const file = write('copy/same-line.sql', "CREATE TABLE c (x int);\nCREATE TABLE log (n serial, what text);\nCOPY c FROM stdin; INSERT INTO log (what) SELECT 'rows: ' || count(*) FROM c;\n1\n2\n\\.\nINSERT INTO log (what) VALUES ('last');\n");
+    for (const via of ['node', 'psql'] as const) {
+      const config = await freshDatabase();
+      await loadSql(config, file, { via, psql });
+      expect(await rows(config, 'SELECT what FROM log ORDER BY n'), via).toEqual([{ what: 'rows: 2' }, { what: 'last' }]);
+    }
+  });
+
+  it('reports the same notices and warnings, both ways', async () => {
+    const file = write('notices.sql', "SELECT 1;\nDO $$ BEGIN\n  RAISE NOTICE 'first %', 1;\n  RAISE WARNING 'careful' USING DETAIL = 'a detail', HINT = 'a hint';\nEND $$;\n");
+    const seen: Record<string, SqlNotice[]> = { node: [], psql: [] };
+    for (const via of ['node', 'psql'] as const) {
+      await loadSql(await freshDatabase(), file, { via, psql, onNotice: (notice) => seen[via]!.push(notice) });
+    }
+    expect(seen['node']).toEqual([
+      { severity: 'NOTICE', sqlstate: '00000', message: 'first 1', detail: undefined, hint: undefined, file, line: 2 },
+      { severity: 'WARNING', sqlstate: '01000', message: 'careful', detail: 'a detail', hint: 'a hint', file, line: 2 },
+    ]);
+    expect(seen['psql']).toEqual(seen['node']);
+  });
 });

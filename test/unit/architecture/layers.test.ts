@@ -86,6 +86,18 @@ describe('architecture', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('keeps the SQL splitter pure: the lexer and its parsers import nothing but each other', () => {
+    const pure = ['sql/sql-lexer.ts', 'sql/meta-command.ts', 'sql/psql-output.ts', 'sql/sql-position.ts'];
+    const offenders: string[] = [];
+    for (const file of pure) {
+      for (const specifier of importsOf(readFileSync(join(srcRoot, file), 'utf8'))) {
+        const target = relative(srcRoot, resolve(dirname(join(srcRoot, file)), specifier)).split(sep).join('/').replace(/\.js$/, '.ts');
+        if (!pure.includes(target)) offenders.push(`${file} imports ${specifier}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
   it('prints nothing: no console.* in src/', () => {
     const offenders = files.filter((file) => /\bconsole\.(log|error|warn|info|debug)\b/.test(readFileSync(file, 'utf8')));
     expect(offenders.map((f) => relative(srcRoot, f))).toEqual([]);
