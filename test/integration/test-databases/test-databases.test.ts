@@ -201,6 +201,8 @@ describe('createTestDatabases on a given cluster', () => {
     await expect(createTestDatabases({ keepTemplates: 0 })).rejects.toThrow(InvalidArgumentError);
     await expect(createTestDatabases({ cluster: 5 as never })).rejects.toThrow('Expected `cluster` to be a Cluster or connection parameters, got `5`');
     await expect(createTestDatabases({ cluster, hashFiles: ['no/such/*.sql'] })).rejects.toMatchObject({ code: 'NO_FILES' });
+    // The throwaway option createTestDatabases starts its cluster with.
+    await expect(createTemporaryCluster({ templateDirectory: 'relative/data' })).rejects.toThrow('Expected `templateDirectory` to be an absolute path, got `relative/data`');
   });
 });
 
