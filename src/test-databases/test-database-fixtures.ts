@@ -41,7 +41,11 @@ export function withTestDatabase(source: TestDatabasesSource, test: (db: TestDat
     try {
       await test(db);
     } catch (error) {
-      const note = (await keptError(databases, db)).message;
+      // The test's own error is what the report must show, also when keeping fails.
+      const note = await keptError(databases, db).then(
+        (kept) => kept.message,
+        (failure: unknown) => `Could not keep the test database ${db.name}: ${failure instanceof Error ? failure.message : String(failure)}`,
+      );
       throw appendNote(error, note);
     }
     await db.release();
