@@ -11,3 +11,5 @@ export * from './cluster/index.js';
 export * from './throwaway/index.js';
 export * from './provision/index.js';
 export * from './replication/index.js';
+export * from './sql/index.js';
+export * from './test-databases/index.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import pg from 'pg';
 import { Cluster, ClusterStartupError, computeScramVerifier } from '../cluster/index.js';
 import { handOverCreatedFolder, registerExitCleanup, removeTree, removeTreeSync, resolveRunAs, type SettingValue } from '../control/index.js';
@@ -56,6 +56,12 @@ export interface TemporaryClusterOptions {
   storage?: ThrowawayStorage;
   /** Copy a cached template (default) or run initdb for this cluster alone (`false`). */
   template?: boolean;
+  /**
+   * Copy this data directory (of a cleanly stopped cluster of the same installation, e.g. one
+   * with migrated databases that createTestDatabases caches) instead of a freshly initialized
+   * template. It is copied, never started or changed. Default: the cached initdb template.
+   */
+  templateDirectory?: string;
   /** The OS user the server runs as when this process is root (default `postgres`). */
   runAs?: string | null;
   /** Keep the folder after dispose (for debugging); the server is stopped all the same. */
@@ -165,6 +171,10 @@ async function createOne(options: TemporaryClusterOptions): Promise<TemporaryClu
     const runAsOption = options.runAs !== undefined ? { runAs: options.runAs } : {};
     if (options.template === false) {
       await new Cluster(installation, dataDirectory, runAsOption).init({ ...initOptions, timeout: remaining(), signal });
+    } else if (options.templateDirectory !== undefined) {
+      const copyStarted = Date.now();
+      const method = await copyDirectory(options.templateDirectory, dataDirectory, user, { signal, staging: clustersFolder });
+      log?.({ type: 'copy', message: `copied ${options.templateDirectory} (${method})`, from: options.templateDirectory, to: dataDirectory, method, durationMs: Date.now() - copyStarted });
     } else {
       const started = Date.now();
       const cache = new TemplateCache(root.path);
@@ -253,7 +263,8 @@ async function createOne(options: TemporaryClusterOptions): Promise<TemporaryClu
 
 function validate(options: TemporaryClusterOptions): void {
   if (options === null || typeof options !== 'object') throw expected('options', 'an object', options);
-  const { timeout, port, tcp, password, auth, database, extensions, keep, prestart } = options;
+  const { timeout, port, tcp, password, auth, database, extensions, keep, prestart, templateDirectory } = options;
+  if (templateDirectory !== undefined && !(typeof templateDirectory === 'string' && isAbsolute(templateDirectory))) throw expected('templateDirectory', 'an absolute path', templateDirectory);
   if (prestart !== undefined && !(Number.isInteger(prestart) && prestart >= 0)) throw expected('prestart', 'a non-negative integer', prestart);
   if (prestart !== undefined && prestart > 0 && port !== undefined) throw expected('prestart', '0 when `port` is given (one port, one server)', prestart);
   if (timeout !== undefined && !(typeof timeout === 'number' && timeout > 0)) throw expected('timeout', 'a positive number', timeout);

@@ -13,11 +13,14 @@ const allowed: Record<string, string[]> = {
   control: ['shared', 'control'],
   installation: ['shared', 'control', 'installation'],
   cluster: ['shared', 'control', 'installation', 'config', 'hba', 'cluster'],
-  throwaway: ['shared', 'control', 'installation', 'config', 'hba', 'cluster', 'throwaway'],
+  throwaway: ['shared', 'control', 'installation', 'config', 'hba', 'cluster', 'sql', 'throwaway'],
   provision: ['shared', 'control', 'installation', 'config', 'hba', 'cluster', 'provision'],
   replication: ['shared', 'control', 'installation', 'config', 'hba', 'cluster', 'provision', 'replication'],
+  // SQL files: the lexer is pure; the runner uses node-postgres, and psql through control.
+  sql: ['shared', 'control', 'installation', 'sql'],
+  'test-databases': ['shared', 'control', 'installation', 'config', 'hba', 'cluster', 'throwaway', 'sql', 'test-databases'],
   cli: ['index', 'cli'],
-  index: ['shared', 'control', 'installation', 'config', 'hba', 'cluster', 'throwaway', 'provision', 'replication', 'index'],
+  index: ['shared', 'control', 'installation', 'config', 'hba', 'cluster', 'throwaway', 'provision', 'replication', 'sql', 'test-databases', 'index'],
 };
 
 // Files of a sibling layer a layer may import (DESIGN.md: provision takes throwaway's ConnectionInfo,
@@ -82,6 +85,18 @@ describe('architecture', () => {
     const offenders = files
       .filter((file) => ['config', 'hba'].includes(layerOf(file)))
       .filter((file) => importsOf(readFileSync(file, 'utf8')).some((s) => /^(node:)?child_process$|^execa$/.test(s)));
+    expect(offenders).toEqual([]);
+  });
+
+  it('keeps the SQL splitter pure: the lexer and its parsers import nothing but each other', () => {
+    const pure = ['sql/sql-lexer.ts', 'sql/meta-command.ts', 'sql/psql-output.ts', 'sql/sql-position.ts'];
+    const offenders: string[] = [];
+    for (const file of pure) {
+      for (const specifier of importsOf(readFileSync(join(srcRoot, file), 'utf8'))) {
+        const target = relative(srcRoot, resolve(dirname(join(srcRoot, file)), specifier)).split(sep).join('/').replace(/\.js$/, '.ts');
+        if (!pure.includes(target)) offenders.push(`${file} imports ${specifier}`);
+      }
+    }
     expect(offenders).toEqual([]);
   });
 
