@@ -48,6 +48,9 @@ import { ownLinkAccess, readFileNoFollow, type LinkedFileAccess, type SymlinkOpt
 import { HbaFile, IdentFile } from '../hba/index.js';
 import { describeSettings, Installation, reachableInstallation } from '../installation/index.js';
 import { ClusterSettings } from './cluster-settings.js';
+import type { FindClustersOptions } from './find-clusters.js';
+import type { FoundCluster } from './found-cluster.js';
+import type { FromFoundOptions } from './found-cluster-open.js';
 import { carryOutDrop, dropConfiguration, planDrop, type DropOptions, type DropResult } from './cluster-drop.js';
 import { writeClusterMarker } from './cluster-marker.js';
 import { placeConfigFiles, refuseExistingTargets, type ConfigPlacement } from './config-placement.js';
@@ -67,6 +70,9 @@ import { chooseAuthentication, initdbArguments, PEER_MAP, type InitOptions } fro
 import { writePeerMap } from './peer-map.js';
 import { reloadAndReport } from './reload-report.js';
 import { nextStopMode, stopSignals, isStopMode, type StopMode } from './stop-mode.js';
+
+/** Cluster.fromDebian's options: fromFound's, and where to look (findClusters' `debianConfigRoot`, `root`, `installations`). */
+export interface FromDebianOptions extends FromFoundOptions, Pick<FindClustersOptions, 'debianConfigRoot' | 'root' | 'installations'> {}
 
 /** What a Cluster needs of an installation: the Installation class fits, and so does a faux one. */
 export interface ClusterInstallation {
@@ -102,6 +108,18 @@ export interface ClusterOptions extends ClusterLayoutOptions {
    * written as that user (RunAsError `PATH_NOT_ACCESSIBLE` where it may not), never as root.
    */
   followSymlinks?: boolean;
+  /** `-c` settings every start gives the server, under the start's own `settings` (a Debian cluster's socket directory and pg_ctl.conf `-o "-c …"`). */
+  serverSettings?: Readonly<Record<string, SettingValue>>;
+  /** The server's environment in place of this process's (a Debian cluster's `environment` file, as pg_ctlcluster sets it); `LC_MESSAGES=C` is added. */
+  serverEnvironment?: Readonly<Record<string, string>>;
+  /** The default server log (logPath) in place of `<dataDirectory>.log`: an absolute path. */
+  logfile?: string;
+  /**
+   * Awaited before this object starts a server (`'start'`) and before it signals a running one to
+   * stop (`'stop'`: stop, shutdown, kill, restart, drop); what it throws refuses the action,
+   * nothing done. Cluster.fromDebian() refuses both while a systemd unit runs the cluster.
+   */
+  beforeControl?: (action: 'start' | 'stop') => Promise<void>;
 }
 
 export interface StartOptions {
@@ -261,6 +279,10 @@ export class Cluster {
   readonly #serverLog: boolean;
   readonly #links: SymlinkOptions;
   readonly #layout: ClusterLayout;
+  readonly #serverSettings: Readonly<Record<string, SettingValue>>;
+  readonly #serverEnvironment: Readonly<Record<string, string>> | null;
+  readonly #logfile: string | null;
+  readonly #beforeControl: ((action: 'start' | 'stop') => Promise<void>) | null;
   #superuser: string | undefined;
   #password: string | undefined;
   #server: ServerProcess | null = null;
@@ -291,6 +313,18 @@ export class Cluster {
     this.installation = installation;
     this.dataDirectory = resolve(dataDirectory);
     this.#layout = resolveClusterLayout(this.dataDirectory, options);
+    const { serverSettings = {}, serverEnvironment, logfile, beforeControl } = options;
+    if (serverSettings === null || typeof serverSettings !== 'object') throw expected('serverSettings', 'an object of setting names to values', serverSettings);
+    settingsArguments(serverSettings);
+    if (serverEnvironment !== undefined && (serverEnvironment === null || typeof serverEnvironment !== 'object' || Object.values(serverEnvironment).some((value) => typeof value !== 'string'))) {
+      throw expected('serverEnvironment', 'an object of variable names to strings', serverEnvironment);
+    }
+    if (logfile !== undefined && (typeof logfile !== 'string' || !isAbsolute(logfile))) throw expected('logfile', 'an absolute path', logfile);
+    if (beforeControl !== undefined && typeof beforeControl !== 'function') throw expected('beforeControl', 'a function', beforeControl);
+    this.#serverSettings = { ...serverSettings };
+    this.#serverEnvironment = serverEnvironment === undefined ? null : { ...serverEnvironment };
+    this.#logfile = logfile ?? null;
+    this.#beforeControl = beforeControl ?? null;
     this.#runAs = runAs;
     this.#log = log;
     this.#superuser = superuser;
@@ -319,6 +353,31 @@ export class Cluster {
     return this.#layout.configDirectory;
   }
 
+  /**
+   * A ready Cluster for the Debian/Ubuntu cluster `/etc/postgresql/<version>/<name>` (found as
+   * findClusters() finds it): its config folder, run as its owner, with its pg_ctl.conf options
+   * and `environment` file as pg_ctlcluster runs it; start and stop refused (DebianClusterError
+   * `SYSTEMD_UNIT_ACTIVE`) while systemd runs it, unless `force`. DebianClusterError
+   * `CLUSTER_NOT_FOUND` when there is no such cluster.
+   */
+  static async fromDebian(version: string | number, name: string, options: FromDebianOptions = {}): Promise<Cluster> {
+    if (!/^\d+(?:\.\d+)?$/.test(String(version))) throw expected('version', 'a major version such as `15`', version);
+    if (typeof name !== 'string' || !/^[^/\s'"]+$/.test(name) || name === '.' || name === '..') throw expected('name', 'a cluster name such as `main`', name);
+    const { debianConfigRoot, root, installations, ...rest } = options;
+    const [{ findClusters }, { DebianClusterError }] = await Promise.all([import('./find-clusters.js'), import('./debian-cluster-error.js')]);
+    const found = (
+      await findClusters({ sources: ['debian'], ...(debianConfigRoot !== undefined ? { debianConfigRoot } : {}), ...(root !== undefined ? { root } : {}), ...(installations !== undefined ? { installations } : {}) })
+    ).find((cluster) => cluster.debian?.version === String(version) && cluster.debian.name === name);
+    if (found === undefined) throw new DebianClusterError('CLUSTER_NOT_FOUND', `There is no Debian cluster ${version}/${name} (no ${join(debianConfigRoot ?? '/etc/postgresql', String(version), name, 'postgresql.conf')})`);
+    return Cluster.fromFound(found, rest);
+  }
+
+  /** A ready Cluster for a cluster findClusters() found (see {@link fromDebian} for a Debian one). InstallationNotFoundError when no installation of its major is known. */
+  static async fromFound(found: FoundCluster, options: FromFoundOptions = {}): Promise<Cluster> {
+    const { openFoundCluster } = await import('./found-cluster-open.js');
+    return openFoundCluster(found, options);
+  }
+
   /** The program that runs the server (`postgres`), or null if the installation has none. */
   get daemonPath(): string | null {
     return this.installation.paths['postgres'] ?? null;
@@ -329,9 +388,9 @@ export class Cluster {
     return this.#server ?? this.#lastServer;
   }
 
-  /** The default server log: a file beside the data directory. */
+  /** The default server log: the `logfile` option, else a file beside the data directory. */
   get logPath(): string {
-    return `${this.dataDirectory}.log`;
+    return this.#logfile ?? `${this.dataDirectory}.log`;
   }
 
   /**
@@ -667,19 +726,21 @@ export class Cluster {
       });
     }
     const layoutSettings = await this.#layoutSettings();
+    if (this.#beforeControl !== null) await this.#beforeControl('start');
     const user = await resolveRunAs(this.#runAs);
     const program = await this.#programFor('postgres', postgres, user);
     if (user !== null && isRoot()) {
       assertAccessible(program, user, 'execute');
       assertAccessible(this.dataDirectory, user);
     }
-    await this.#prepareSocketDirectories(settings, user);
+    await this.#prepareSocketDirectories({ ...this.#serverSettings, ...settings }, user);
     await this.#clearCrashRemains();
 
     const server = await ServerProcess.spawn({
       postgres: program,
       dataDirectory: this.dataDirectory,
-      settings: { lc_messages: 'C', ...layoutSettings, ...settings },
+      settings: { lc_messages: 'C', ...layoutSettings, ...this.#serverSettings, ...settings },
+      ...(this.#serverEnvironment !== null ? { env: this.#serverEnvironment, inheritEnv: false } : {}),
       user,
       logfile,
       parentDeathSignal: detached ? null : this.#parentDeathSignal,
@@ -925,6 +986,7 @@ export class Cluster {
       };
     }
     await this.#refuseForeignServer(target);
+    if (this.#beforeControl !== null) await this.#beforeControl('stop');
     const { pid, server } = target;
     let current: StopMode = mode;
     const escalations: StopMode[] = [];
@@ -1252,7 +1314,7 @@ export class Cluster {
     await this.settings.load(); // ClusterNotInitializedError when there is no postgresql.conf
     const files = (await this.settings.effective()).settings;
     const read = (name: string): string | undefined => {
-      const given = settings[name];
+      const given = settings[name] ?? this.#serverSettings[name];
       if (given !== undefined) return typeof given === 'boolean' ? formatBoolean(given) : String(given);
       return files.get(name)?.value ?? undefined;
     };
