@@ -63,3 +63,10 @@ const expectations: Record<string, PrintedCheck> = {
 };
 
 describeDocsExamples('cluster.md', examples, expectations);
+
+describeDocsExamples('found-clusters.md', examples, {
+  'found-clusters.ts': (printed) => {
+    expect(printed[0]).toEqual(['given', 15, 'down', 15]);
+    expect(printed[1]).toEqual(['online', true, true]);
+  },
+});

@@ -112,6 +112,7 @@ describe('a split layout made by hand: { configFile, hbaFile, identFile }', () =
       configFile: join(etc, 'moved-postgresql.conf'),
       hbaFile: join(etc, 'moved-pg_hba.conf'),
       identFile: join(etc, 'moved-pg_ident.conf'),
+      superuser: 'postgres', // for reload()'s check: init() named it, and this is another object
     });
     expect(await cluster.initialized()).toBe(true);
     expect(await cluster.settings.get('data_directory')).toBeUndefined();
