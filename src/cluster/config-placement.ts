@@ -37,6 +37,9 @@ export async function placeConfigFiles(dataDirectory: string, placements: readon
   if (moved.length === 0) return;
   const owner = user !== null && process.getuid?.() === 0 ? { uid: user.uid, gid: user.gid } : {};
   const targetOf = (name: ConfigPlacement['name']) => placements.find((entry) => entry.name === name)?.target ?? join(dataDirectory, name);
+  // Folders made here are given to the server's user only once the files are in them: until
+  // then that user cannot swap one for a link that would send root's writes elsewhere.
+  const made: string[] = [];
   for (const { name, target } of moved) {
     const source = join(dataDirectory, name);
     const stats = await lstat(source);
@@ -48,16 +51,17 @@ export async function placeConfigFiles(dataDirectory: string, placements: readon
       conf.set('ident_file', targetOf('pg_ident.conf'));
       data = conf.toString();
     }
-    await makeFolder(dirname(target), owner);
+    if (await makeFolder(dirname(target))) made.push(dirname(target));
     await writeFileAtomic(target, data, { mode: stats.mode & 0o777, ...owner });
     await unlink(source);
   }
+  if (owner.uid !== undefined) for (const folder of made) await lchown(folder, owner.uid, owner.gid!);
 }
 
-/** Makes a missing folder (its missing parents stay ours); only the folder itself is given to `owner`. */
-async function makeFolder(path: string, owner: { uid?: number; gid?: number }): Promise<void> {
-  if ((await lstat(path).catch(() => null)) !== null) return;
+/** Makes a missing folder (mode 0755; its missing parents too, with the default mode); whether it was missing. */
+async function makeFolder(path: string): Promise<boolean> {
+  if ((await lstat(path).catch(() => null)) !== null) return false;
   await mkdir(dirname(path), { recursive: true });
   await mkdir(path, { mode: 0o755 });
-  if (owner.uid !== undefined) await lchown(path, owner.uid, owner.gid!);
+  return true;
 }

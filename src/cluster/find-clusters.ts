@@ -331,7 +331,8 @@ async function describeCandidate(candidate: Candidate, chooseInstallation: Choos
   const externalPidFile =
     candidate.debian === null ? null : (settings.get('external_pid_file') ?? `/var/run/postgresql/${candidate.debian.version}-${candidate.debian.name}.pid`);
   if (status === 'down' && externalPidFile !== null) {
-    const text = await readFile(externalPidFile, 'utf8').catch(() => null);
+    // The run folder is the server user's to write: never read through a link put there.
+    const text = (await readFileNoFollow(externalPidFile).catch(() => null))?.toString('utf8') ?? null;
     const named = text === null ? null : Number.parseInt(text.split('\n')[0] ?? '', 10);
     if (named !== null && Number.isInteger(named) && named > 0 && (await isPostgresProcess(named))) {
       status = 'online';
