@@ -221,7 +221,7 @@ describe('splitSql: properties', () => {
     }
   });
 
-  it('gives line numbers in linear time to many statements on one line (4x the input, under 8x the time)', () => {
+  it('gives line numbers in linear time to many statements on one line (8x the input, under 32x the time)', () => {
     // Each segment's line must not come from rescanning the rest of a long line.
     const best = (text: string): number => {
       let fastest = Infinity;
@@ -232,10 +232,11 @@ describe('splitSql: properties', () => {
       }
       return fastest;
     };
-    const small = 'select 1; '.repeat(50_000);
-    const large = small.repeat(4);
+    // Linear is 8x (more with garbage collection on a loaded machine); a rescan per segment is 64x.
+    const small = 'select 1; '.repeat(25_000);
+    const large = small.repeat(8);
     best(small);
-    expect(best(large) / best(small)).toBeLessThan(8);
+    expect(best(large) / best(small)).toBeLessThan(32);
   });
 });
 
