@@ -192,7 +192,7 @@ export class SqlSession {
       if (segment.kind === 'meta-command') {
         const command = parseMetaCommand(segment.text);
         if (pending !== null) {
-          if ((command.name === 'g' || command.name === 'go') && command.args.length === 0 && this.#restrictKey === null) {
+          if (command.name === 'g' && command.args.length === 0 && this.#restrictKey === null) {
             await this.#runStatement(source, pending);
             pending = null;
             continue;
