@@ -85,7 +85,23 @@ export class SqlSession {
     this.#checkAborted(null);
     const client = this.#client;
     this.#startStatus = transactionStatus(client);
-    const { rows } = await client.query<{ standard_conforming_strings: string }>('SHOW standard_conforming_strings');
+    let rows: { standard_conforming_strings: string }[];
+    try {
+      ({ rows } = await client.query<{ standard_conforming_strings: string }>('SHOW standard_conforming_strings'));
+    } catch (error) {
+      // A client in a failed transaction (25P02) or a broken connection: nothing of the script ran.
+      const sqlstate = (error as { code?: unknown }).code;
+      const isServer = typeof sqlstate === 'string' && /^[0-9A-Z]{5}$/.test(sqlstate);
+      throw new SqlFileError(isServer ? 'SQL_STATEMENT_FAILED' : 'SQL_CONNECTION_FAILED', {
+        file: null,
+        line: null,
+        column: null,
+        sqlstate: isServer ? sqlstate : null,
+        statement: 'SHOW standard_conforming_strings',
+        serverMessage: `The client cannot run statements, nothing was run: ${(error as Error).message}`,
+        cause: error,
+      });
+    }
     this.#lexerState.standardConformingStrings = rows[0]?.standard_conforming_strings !== 'off';
     // The server reports the setting's changes (SET, RESET, set_config) as psql hears them.
     const connection = (client as unknown as { connection?: NodeJS.EventEmitter }).connection;
@@ -176,7 +192,7 @@ export class SqlSession {
       if (segment.kind === 'meta-command') {
         const command = parseMetaCommand(segment.text);
         if (pending !== null) {
-          if ((command.name === 'g' || command.name === 'go') && command.args.length === 0 && this.#restrictKey === null) {
+          if (command.name === 'g' && command.args.length === 0 && this.#restrictKey === null) {
             await this.#runStatement(source, pending);
             pending = null;
             continue;

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSql, runSql } from '../../../src/sql/index.js';
-import { startScratchServer, systemBindir, type ScratchServer } from '../../helpers/scratch-server.js';
+import { npmBindir, startScratchServer, systemBindir, type ScratchServer } from '../../helpers/scratch-server.js';
 
 let server: ScratchServer;
 let folder: string;
@@ -115,4 +115,18 @@ describe('a pg_dump plain-format file', () => {
       expect(row).toEqual({ audits: 4 + 4 + 1 + 2, c: 'big; really', t: 505 });
     });
   }
+
+  it('loads into PostgreSQL 18 (the npm server binaries) via node, objects working', async () => {
+    const newer = await startScratchServer({ bindir: npmBindir(18) });
+    try {
+      expect(newer.major).toBe(18);
+      await loadSql({ host: newer.socketDir, port: 5432, user: 'postgres', database: 'postgres' }, dumpFile);
+      await newer.query('CALL bump(1)');
+      const [row] = await newer.query("SELECT (SELECT count(*) FROM audit)::int AS audits, classify(20) AS c, (SELECT note FROM people WHERE name = 'bob; drop') AS note");
+      expect(row).toEqual({ audits: 4 + 4 + 1, c: 'big; really', note: 'back\\slash \\. and\n\\.\nnewline' });
+    } finally {
+      await newer.stop();
+    }
+  });
 });
+

@@ -105,6 +105,22 @@ describe('runSql', () => {
     }
   });
 
+  it('says so, typed, when a given client is in a failed transaction, and runs nothing', async () => {
+    const config = await freshDatabase();
+    const client = new pg.Client(config);
+    await client.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT 1/0').catch(() => undefined);
+      const error = await failureOf(runSql(client, 'CREATE TABLE never (x int);'));
+      expect({ code: error.code, sqlstate: error.sqlstate, line: error.line }).toEqual({ code: 'SQL_STATEMENT_FAILED', sqlstate: '25P02', line: null });
+      expect(error.message).toContain('nothing was run');
+      expect(client.getTransactionStatus()).toBe('E');
+    } finally {
+      await client.end();
+    }
+  });
+
   it('reports notices with their file and line', async () => {
     const config = await freshDatabase();
     const notices: SqlNotice[] = [];
