@@ -56,6 +56,14 @@ export interface TemporaryClusterOptions {
   storage?: ThrowawayStorage;
   /** Copy a cached template (default) or run initdb for this cluster alone (`false`). */
   template?: boolean;
+  /**
+   * Keep `template0` (a template of its own in the cache). Default false: the cached template is
+   * slim, without `template0`, and `CREATE DATABASE … TEMPLATE template0` fails with the server's
+   * error 3D000 (`template database "template0" does not exist`); `template1` works as ever.
+   * Ask for it when something creates databases from `template0` (another encoding or locale,
+   * `pg_restore --create`). With `template: false` (initdb for this cluster) it is always there.
+   */
+  keepTemplate0?: boolean;
   /** The OS user the server runs as when this process is root (default `postgres`). */
   runAs?: string | null;
   /** Keep the folder after dispose (for debugging); the server is stopped all the same. */
@@ -95,6 +103,23 @@ export const THROWAWAY_SETTINGS: Readonly<Record<string, SettingValue>> = Object
   fsync: false,
   synchronous_commit: false,
   full_page_writes: false,
+});
+
+/**
+ * Lean settings for a throwaway cluster, over the throwaway defaults and under `settings` (each
+ * can be set back there): a small server that starts and stops fast. Not used for a persistent
+ * {@link Cluster}. A throwaway cluster that is to be a replication primary needs `wal_level`
+ * `replica` (or `logical`) and `max_wal_senders` above 0 (and, for logical replication,
+ * `max_logical_replication_workers`): pass them in `settings`.
+ */
+export const LEAN_SETTINGS: Readonly<Record<string, SettingValue>> = Object.freeze({
+  shared_buffers: '8MB',
+  max_connections: 20,
+  autovacuum: false,
+  // 0 workers: the logical replication launcher is not started.
+  max_logical_replication_workers: 0,
+  wal_level: 'minimal',
+  max_wal_senders: 0,
 });
 
 /** What the server listens on with `tcp`, and the host of `tcpConnectionInfo`: one name for both, so they match. */
@@ -168,7 +193,7 @@ async function createOne(options: TemporaryClusterOptions): Promise<TemporaryClu
     } else {
       const started = Date.now();
       const cache = new TemplateCache(root.path);
-      const template = await cache.get(installation, initOptions, { ...runAsOption, timeout: remaining(), signal });
+      const template = await cache.get(installation, initOptions, { ...runAsOption, keepTemplate0: options.keepTemplate0 === true, timeout: remaining(), signal });
       log?.({ type: 'template', message: `template ${template.key}${template.wasCached ? '' : ' built'}`, key: template.key, wasCached: template.wasCached, durationMs: Date.now() - started });
       const copyStarted = Date.now();
       const method = await copyDirectory(template.dataDirectory, dataDirectory, user, { signal, staging: clustersFolder });
@@ -260,6 +285,7 @@ function validate(options: TemporaryClusterOptions): void {
   if (port !== undefined && !(Number.isInteger(port) && port >= 1 && port <= 65535)) throw expected('port', 'an integer from 1 to 65535', port);
   if (tcp !== undefined && typeof tcp !== 'boolean') throw expected('tcp', 'a boolean', tcp);
   if (keep !== undefined && typeof keep !== 'boolean') throw expected('keep', 'a boolean', keep);
+  if (options.keepTemplate0 !== undefined && typeof options.keepTemplate0 !== 'boolean') throw expected('keepTemplate0', 'a boolean', options.keepTemplate0);
   if (password !== undefined && (typeof password !== 'string' || password === '')) throw expected('password', 'a non-empty string', '<redacted>');
   if (auth !== undefined && auth !== 'trust' && auth !== 'scram-sha-256') throw expected('auth', "'trust' or 'scram-sha-256'", auth);
   if (auth === 'trust' && password !== undefined) throw expected('auth', "'scram-sha-256' (or left out) when `password` is given", auth);
