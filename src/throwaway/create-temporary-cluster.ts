@@ -122,6 +122,20 @@ export const LEAN_SETTINGS: Readonly<Record<string, SettingValue>> = Object.free
   max_wal_senders: 0,
 });
 
+/**
+ * LEAN_SETTINGS without what `settings` decides: `wal_level` and `max_wal_senders` go together
+ * (minimal WAL allows no WAL sender), so setting either one leaves the other at the server's
+ * default (`replica`, 10): `settings: { wal_level: 'replica' }` is enough for a primary.
+ */
+function leanSettingsUnder(settings: Readonly<Record<string, SettingValue>> | undefined): Record<string, SettingValue> {
+  const lean: Record<string, SettingValue> = { ...LEAN_SETTINGS };
+  if (settings !== undefined && ('wal_level' in settings || 'max_wal_senders' in settings)) {
+    delete lean['wal_level'];
+    delete lean['max_wal_senders'];
+  }
+  return lean;
+}
+
 /** What the server listens on with `tcp`, and the host of `tcpConnectionInfo`: one name for both, so they match. */
 const TCP_HOST = 'localhost';
 const PORT_ATTEMPTS = 5;
@@ -228,6 +242,7 @@ async function createOne(options: TemporaryClusterOptions): Promise<TemporaryClu
         keep: options.keep === true,
         ...(auth === 'scram-sha-256' ? { password } : {}),
         unregisterCleanup,
+        isFreshCopy: true,
         ...runAsOption,
         ...(log !== undefined ? { log } : {}),
       });
@@ -235,6 +250,7 @@ async function createOne(options: TemporaryClusterOptions): Promise<TemporaryClu
         await cluster.start({
           settings: {
             ...THROWAWAY_SETTINGS,
+            ...leanSettingsUnder(options.settings),
             // On a RAM-backed root, dynamic shared memory in files of the data directory
             // (pg_dynshmem/) instead of /dev/shm/PostgreSQL.*: a server killed outright leaves
             // nothing outside its folder, and the folder is removed.

@@ -1,6 +1,6 @@
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Cluster, type ClusterDescription, type ClusterEvent, type ClusterInstallation } from '../cluster/index.js';
+import { Cluster, type ClusterDescription, type ClusterEvent, type ClusterInstallation, type StartOptions, type StartResult } from '../cluster/index.js';
 import { isProcessAlive, readPostmasterPid, removeLeakedSegment, removeTree } from '../control/index.js';
 import type { ClientConfig, ConnectionEnv, ConnectionInfo, ConnectionParameters } from './connection-info.js';
 import { writeOwnerMarker } from './owner-marker.js';
@@ -30,6 +30,11 @@ export interface TemporaryClusterParts {
   password?: string;
   /** Unregisters the exit cleanup that removes `directory` (called once dispose removed it). */
   unregisterCleanup?: () => void;
+  /**
+   * The data directory was just made by this process (a copy of its own template, or initdb) in a
+   * folder of its own: the first start() skips the look for servers and crash remains there.
+   */
+  isFreshCopy?: boolean;
 }
 
 /** What `JSON.stringify` and `inspect` show of a throwaway cluster: passwords redacted. */
@@ -64,6 +69,7 @@ export class TemporaryCluster extends Cluster {
   readonly #unregisterCleanup: () => void;
   readonly #emitEvent: ThrowawayLog | undefined;
   #disposed: Promise<void> | null = null;
+  #isFreshCopy: boolean;
 
   constructor(parts: TemporaryClusterParts) {
     super(parts.installation, join(parts.directory, 'data'), {
@@ -78,6 +84,14 @@ export class TemporaryCluster extends Cluster {
     this.keep = parts.keep;
     this.#emitEvent = parts.log;
     this.#unregisterCleanup = parts.unregisterCleanup ?? (() => undefined);
+    this.#isFreshCopy = parts.isFreshCopy === true;
+  }
+
+  /** Cluster.start(); the first start of a fresh copy skips what cannot be there (see TemporaryClusterParts.isFreshCopy). */
+  override async start(options: StartOptions = {}): Promise<StartResult> {
+    if (!this.#isFreshCopy) return super.start(options);
+    this.#isFreshCopy = false;
+    return this.startFreshCopy(options);
   }
 
   /** Where the cluster is and how to reach it, with the password redacted (see {@link ConnectionInfo.toJSON}). */
