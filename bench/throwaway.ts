@@ -237,7 +237,7 @@ function push(samples: PhaseSamples, phase: string, ms: number): void {
 }
 
 /** One warm createTemporaryCluster() + query + dispose, cut into phases by its log events. */
-async function sdkPhases(samples: PhaseSamples): Promise<void> {
+async function sdkPhases(samples: PhaseSamples, wait = true): Promise<void> {
   const at: Record<string, number> = {};
   const started = performance.now();
   const cluster = await createTemporaryCluster({
@@ -249,8 +249,13 @@ async function sdkPhases(samples: PhaseSamples): Promise<void> {
   const created = performance.now();
   await cluster.query('SELECT 1');
   const queried = performance.now();
-  await cluster.dispose();
+  await cluster.dispose({ wait });
   const disposed = performance.now();
+  if (!wait) {
+    push(samples, 'dispose({ wait: false }): SIGQUIT sent', disposed - queried);
+    push(samples, 'total with dispose({ wait: false })', disposed - started);
+    return;
+  }
   push(samples, 'bookkeeping (options, root, folder, marker, template lookup)', at['template']! - started);
   push(samples, 'copy of the template', at['copy']! - at['template']!);
   push(samples, 'checks before spawn + spawn', at['spawn']! - at['copy']!);
@@ -363,6 +368,8 @@ async function phaseBreakdown(): Promise<void> {
   for (let i = 0; i < phaseRounds; i++) {
     await waitForCleanup();
     await sdkPhases(sdk);
+    await waitForCleanup();
+    await sdkPhases(sdk, false);
     await waitForCleanup();
     await floorPhases(floor, template, ids);
     await handoutPhases(handout);

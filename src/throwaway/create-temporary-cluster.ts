@@ -13,6 +13,8 @@ import { takeFromPool } from './cluster-pool.js';
 import { copyDirectory } from './copy-directory.js';
 import { findFreePort } from './free-port.js';
 import { sweepLeftovers } from './leftovers.js';
+import { walSettingsBeside, writeLeanSettings } from './lean-settings.js';
+import { warmUpServer } from './released-connections.js';
 import { writeOwnerMarker } from './owner-marker.js';
 import { quoteIdentifier, quoteLiteral } from './sql-quote.js';
 import { TemplateCache, type TemplateInitOptions } from './template-cache.js';
@@ -105,37 +107,6 @@ export const THROWAWAY_SETTINGS: Readonly<Record<string, SettingValue>> = Object
   full_page_writes: false,
 });
 
-/**
- * Lean settings for a throwaway cluster, over the throwaway defaults and under `settings` (each
- * can be set back there): a small server that starts and stops fast. Not used for a persistent
- * {@link Cluster}. A throwaway cluster that is to be a replication primary needs `wal_level`
- * `replica` (or `logical`) and `max_wal_senders` above 0 (and, for logical replication,
- * `max_logical_replication_workers`): pass them in `settings`.
- */
-export const LEAN_SETTINGS: Readonly<Record<string, SettingValue>> = Object.freeze({
-  shared_buffers: '8MB',
-  max_connections: 20,
-  autovacuum: false,
-  // 0 workers: the logical replication launcher is not started.
-  max_logical_replication_workers: 0,
-  wal_level: 'minimal',
-  max_wal_senders: 0,
-});
-
-/**
- * LEAN_SETTINGS without what `settings` decides: `wal_level` and `max_wal_senders` go together
- * (minimal WAL allows no WAL sender), so setting either one leaves the other at the server's
- * default (`replica`, 10): `settings: { wal_level: 'replica' }` is enough for a primary.
- */
-function leanSettingsUnder(settings: Readonly<Record<string, SettingValue>> | undefined): Record<string, SettingValue> {
-  const lean: Record<string, SettingValue> = { ...LEAN_SETTINGS };
-  if (settings !== undefined && ('wal_level' in settings || 'max_wal_senders' in settings)) {
-    delete lean['wal_level'];
-    delete lean['max_wal_senders'];
-  }
-  return lean;
-}
-
 /** What the server listens on with `tcp`, and the host of `tcpConnectionInfo`: one name for both, so they match. */
 const TCP_HOST = 'localhost';
 const PORT_ATTEMPTS = 5;
@@ -157,7 +128,15 @@ export async function createTemporaryCluster(options: TemporaryClusterOptions = 
   const key = JSON.stringify([await installation.fingerprint(), installation.paths.postgres, shape]);
   // Background starts must not be cancelled by this caller's signal.
   const { signal: _callerSignal, ...backgroundOptions } = { ...options, installation, prestart: 0 };
-  return takeFromPool(key, prestart, () => createOne(backgroundOptions), () => createOne({ ...options, installation, prestart: 0 }));
+  return takeFromPool(key, prestart, () => createWarmedUp(backgroundOptions), () => createOne({ ...options, installation, prestart: 0 }));
+}
+
+/** A cluster for the pool: started, and its first connection made and closed (see warmUpServer). */
+async function createWarmedUp(options: TemporaryClusterOptions): Promise<TemporaryCluster> {
+  const cluster = await createOne(options);
+  // A failed warm-up only costs the handout's first query those milliseconds.
+  await warmUpServer(cluster.connectionInfo).catch(() => undefined);
+  return cluster;
 }
 
 async function createOne(options: TemporaryClusterOptions): Promise<TemporaryCluster> {
@@ -197,13 +176,15 @@ async function createOne(options: TemporaryClusterOptions): Promise<TemporaryClu
   const unregisterCleanup = options.keep === true ? () => undefined : registerExitCleanup(() => removeTreeSync(directory));
   let cluster: TemporaryCluster | null = null;
   try {
-    await writeOwnerMarker(directory);
+    await writeOwnerMarker(directory, { isNewFolder: true });
     await handOverCreatedFolder(directory, user);
     await chmod(directory, 0o700);
     const dataDirectory = join(directory, 'data');
     const runAsOption = options.runAs !== undefined ? { runAs: options.runAs } : {};
     if (options.template === false) {
-      await new Cluster(installation, dataDirectory, runAsOption).init({ ...initOptions, timeout: remaining(), signal });
+      const own = new Cluster(installation, dataDirectory, runAsOption);
+      await own.init({ ...initOptions, timeout: remaining(), signal });
+      await writeLeanSettings(own);
     } else {
       const started = Date.now();
       const cache = new TemplateCache(root.path);
@@ -250,7 +231,7 @@ async function createOne(options: TemporaryClusterOptions): Promise<TemporaryClu
         await cluster.start({
           settings: {
             ...THROWAWAY_SETTINGS,
-            ...leanSettingsUnder(options.settings),
+            ...walSettingsBeside(options.settings),
             // On a RAM-backed root, dynamic shared memory in files of the data directory
             // (pg_dynshmem/) instead of /dev/shm/PostgreSQL.*: a server killed outright leaves
             // nothing outside its folder, and the folder is removed.

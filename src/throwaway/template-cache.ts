@@ -9,6 +9,7 @@ import { readFileNoFollow } from '../fs/regular-file.js';
 import type { Installation } from '../installation/index.js';
 import { sweepLeftovers } from './leftovers.js';
 import { slimTemplate } from './slim-template.js';
+import { writeLeanSettings } from './lean-settings.js';
 import { TemporaryClusterError } from './temporary-cluster-error.js';
 import { isOwnerAlive, readOwnerMarker, writeOwnerMarker } from './owner-marker.js';
 import { ensurePrivateDirectory } from './throwaway-root.js';
@@ -136,6 +137,7 @@ export class TemplateCache {
         ...(request.timeout !== undefined ? { timeout: request.timeout } : {}),
         ...(request.signal !== undefined ? { signal: request.signal } : {}),
       });
+      await writeLeanSettings(cluster);
       await slimTemplate(cluster.dataDirectory, {
         postgres: cluster.daemonPath ?? 'postgres',
         user,
