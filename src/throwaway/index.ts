@@ -12,3 +12,4 @@ export { findFreePort, isPortFree, PORT_RANGE, type FindFreePortOptions } from '
 export { generateDatabaseName } from './database-name.js';
 export { quoteIdentifier, quoteLiteral } from './sql-quote.js';
 export { disposeClusterPools, pooledClusterCount } from './cluster-pool.js';
+export { ReleasedConnections, warmUpServer } from './released-connections.js';
