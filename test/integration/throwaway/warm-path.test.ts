@@ -36,9 +36,10 @@ afterAll(async () => {
   await disposeClusterPools();
   await waitForCleanup();
   // Every server of this file is gone: no postgres process works in its scratch folder.
-  expect(serversIn(scratch)).toEqual([]);
+  const left = serversIn(scratch);
   await removeTree(scratch);
   removeCompiled(compiled);
+  expect(left).toEqual([]);
 });
 
 /** `ps` lines of postgres processes whose command line names a path under `folder`. */
