@@ -53,7 +53,7 @@ export interface PrunedTemplate {
 /** A ready template: a data directory initialized once, to be copied by each new cluster. */
 export interface Template {
   key: string;
-  /** `<cache>/<key>/data`: never started, never written to after it is in place. */
+  /** `<cache>/<key>/data`: never started as a server (only the single-user run of slimTemplate), never written to after it is in place. */
   dataDirectory: string;
   info: TemplateInfo;
   /** False when this call ran initdb; true when a cached template was used. */
