@@ -687,7 +687,24 @@ export class Cluster {
     }
   }
 
-  async #start(options: StartOptions): Promise<StartResult> {
+  /**
+   * start() for a data directory this process has just made itself as a copy of its own template,
+   * in a folder of its own handed to the server's user (a throwaway cluster): no server can run
+   * there and no crash can have left anything, so the look for a running server and for crash
+   * remains (scans of /proc), the check that it is initialized and the checks that the user can
+   * reach the program, the directory and the socket directory (made by the caller) are skipped.
+   */
+  protected async startFreshCopy(options: StartOptions = {}): Promise<StartResult> {
+    if (this.#starting !== null) return this.#starting;
+    this.#starting = this.#start(options, true);
+    try {
+      return await this.#starting;
+    } finally {
+      this.#starting = null;
+    }
+  }
+
+  async #start(options: StartOptions, isFreshCopy = false): Promise<StartResult> {
     const { logfile = this.logPath, settings = {}, timeout = DEFAULT_TIMEOUT, delay = DEFAULT_DELAY, signal, wait = true, detached = false } = options;
     validateTimeout(timeout);
     if (typeof detached !== 'boolean') throw expected('detached', 'a boolean', detached);
@@ -707,7 +724,7 @@ export class Cluster {
     }
     this.#lastStart = { logfile, settings, detached };
 
-    const running = await this.#target();
+    const running = isFreshCopy ? null : await this.#target();
     if (running !== null) {
       if (wait) await this.waitUntilStarted({ timeout, delay, ...(signal !== undefined ? { signal } : {}) });
       return { pid: running.pid, alreadyRunning: true, logfile: running.server?.logPath ?? null, detached: false };
@@ -719,7 +736,7 @@ export class Cluster {
         dataDirectory: this.dataDirectory,
       });
     }
-    if (!(await this.initialized())) {
+    if (!isFreshCopy && !(await this.initialized())) {
       const conf = this.#layout.isSplit ? `, or no ${this.configFile}` : '';
       throw new ClusterStartupError('NOT_INITIALIZED', `${this.dataDirectory} is not a PostgreSQL data directory (no PG_VERSION, postgresql.conf or base${conf}); run init() first`, {
         dataDirectory: this.dataDirectory,
@@ -729,12 +746,14 @@ export class Cluster {
     if (this.#beforeControl !== null) await this.#beforeControl('start');
     const user = await resolveRunAs(this.#runAs);
     const program = await this.#programFor('postgres', postgres, user);
-    if (user !== null && isRoot()) {
-      assertAccessible(program, user, 'execute');
-      assertAccessible(this.dataDirectory, user);
+    if (!isFreshCopy) {
+      if (user !== null && isRoot()) {
+        assertAccessible(program, user, 'execute');
+        assertAccessible(this.dataDirectory, user);
+      }
+      await this.#prepareSocketDirectories({ ...this.#serverSettings, ...settings }, user);
+      await this.#clearCrashRemains();
     }
-    await this.#prepareSocketDirectories({ ...this.#serverSettings, ...settings }, user);
-    await this.#clearCrashRemains();
 
     const server = await ServerProcess.spawn({
       postgres: program,

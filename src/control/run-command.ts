@@ -13,6 +13,8 @@ export interface RunCommandOptions {
   /** Run as this user and group id (Node switches; needs root). Prefer userCommand's setpriv wrapping. */
   uid?: number;
   gid?: number;
+  /** Text written to the program's stdin (then closed); default: stdin is closed at once. */
+  input?: string;
 }
 
 export interface CommandResult {
@@ -29,7 +31,7 @@ export interface CommandResult {
  * `COMMAND_FAILED` for a non-zero exit, a signal, a timeout or a cancellation.
  */
 export async function runCommand(file: string, args: readonly string[] = [], options: RunCommandOptions = {}): Promise<CommandResult> {
-  const { timeout, signal, env, cwd, uid, gid } = options;
+  const { timeout, signal, env, cwd, uid, gid, input } = options;
   if (typeof file !== 'string' || file === '') throw expected('file', 'a non-empty string', file);
   if (!Array.isArray(args) || args.some((arg) => typeof arg !== 'string')) throw expected('args', 'an array of strings', args);
   if (timeout !== undefined && !(typeof timeout === 'number' && Number.isFinite(timeout) && timeout >= 0)) {
@@ -38,7 +40,7 @@ export async function runCommand(file: string, args: readonly string[] = [], opt
 
   const result = await execa(file, args, {
     reject: false,
-    stdin: 'ignore',
+    ...(input !== undefined ? { input } : { stdin: 'ignore' as const }),
     ...(timeout !== undefined && timeout > 0 ? { timeout } : {}),
     ...(signal !== undefined ? { cancelSignal: signal } : {}),
     ...(env !== undefined ? { env } : {}),

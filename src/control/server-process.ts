@@ -1,9 +1,8 @@
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, type StdioOptions } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import { execa, type StdoutStderrOption } from 'execa';
 import { CommandError } from './command-error.js';
 import { registerExitCleanup, sleepSync } from './exit-cleanup.js';
 import { isProcessAlive } from './process-state.js';
@@ -153,12 +152,16 @@ export class ServerProcess {
       ({ fd, offset, identity } = openServerLog(logfile, user));
     }
     // A descriptor number goes to spawn as it is: the server writes to the file itself, with no
-    // pipe through Node (execa's types list only 0-9, hence the cast). Without a file: pipes.
-    const output = (fd ?? 'pipe') as StdoutStderrOption;
+    // pipe through Node. Without a file: pipes.
+    const output = fd ?? 'pipe';
+    const stdio: StdioOptions = ['ignore', output, output];
     const started = Date.now();
-    let child;
+    let child: ChildProcess | null = null;
+    let failure: unknown = null;
     try {
-      child = execa(command.file, command.args, {
+      // Node's own spawn, not execa: the server is a long-lived child whose exit we watch
+      // ourselves, and execa's promise, output handling and exit hooks cost 1 to 2 ms per start.
+      child = spawn(command.file, command.args, {
         // The server makes a relative hba_file, ident_file or config_file absolute against the
         // folder it starts in (before it moves into the data directory): start it in the data
         // directory, so those resolve there, as Cluster.hbaFile() says.
@@ -167,40 +170,28 @@ export class ServerProcess {
         // foreground process group) must not reach the server — we stop it ourselves, in our own
         // order — and a detached server keeps running when our terminal or session ends.
         detached: true,
-        stdin: 'ignore',
-        stdout: output,
-        stderr: output,
-        // The whole environment is ours to give: execa would merge process.env back in, LC_ALL too.
+        stdio,
+        // The whole environment is ours to give (LC_ALL removed above).
         env: childEnv,
-        extendEnv: false,
         ...(command.uid !== undefined ? { uid: command.uid, gid: command.gid! } : {}),
-        // The exit status is a value (see `exited`), never a rejection.
-        reject: false,
-        // Piped output is read as it comes (below), never collected.
-        buffer: false,
-        // No kill on our exit from execa (it would send SIGTERM, a smart shutdown that waits for
-        // clients, and its signal-exit listeners would make the exit cleanup registry leave
-        // SIGINT/SIGTERM/SIGHUP to the "application"): the registry stops servers, then removes
-        // their folders, in that order. Execa skips it for a detached child anyway; say so.
-        cleanup: false,
-        // A SIGTERM from signal() is a smart shutdown: no SIGKILL 5 s later (callers escalate).
-        forceKillAfterDelay: false,
+        // No kill on our exit: the exit cleanup registry stops servers (SIGQUIT), then removes
+        // their folders, in that order.
       });
+    } catch (error) {
+      // A spawn that cannot even begin (bad uid, no resources) throws at once.
+      failure = error;
     } finally {
       // The child has its own copy of the descriptor.
       if (fd !== null) closeSync(fd);
     }
-    // Spawned, or the reason it was not: Node emits `error` (ENOENT, EACCES), which makes `once`
-    // reject; a spawn that throws at once, execa reports only in its result (its stand-in child
-    // emits nothing), and that result comes only after the exit of a child that did spawn.
-    const failure = await Promise.race([
-      once(child, 'spawn').then(
+    // Spawned, or the reason it was not: Node emits `error` (ENOENT, EACCES), which makes `once` reject.
+    if (child !== null) {
+      failure = await once(child, 'spawn').then(
         () => null,
         (error: unknown) => error,
-      ),
-      child.then((result) => (result.failed && child.pid === undefined ? (result.cause ?? result) : null)),
-    ]);
-    if (failure !== null) {
+      );
+    }
+    if (failure !== null || child === null) {
       const code = (failure as NodeJS.ErrnoException).code;
       throw new CommandError(code === 'ENOENT' || code === 'EACCES' ? 'COMMAND_NOT_FOUND' : 'COMMAND_FAILED', {
         command: postgres,

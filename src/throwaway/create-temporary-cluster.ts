@@ -13,6 +13,8 @@ import { takeFromPool } from './cluster-pool.js';
 import { copyDirectory } from './copy-directory.js';
 import { findFreePort } from './free-port.js';
 import { sweepLeftovers } from './leftovers.js';
+import { walSettingsBeside, writeLeanSettings } from './lean-settings.js';
+import { warmUpServer } from './released-connections.js';
 import { writeOwnerMarker } from './owner-marker.js';
 import { quoteIdentifier, quoteLiteral } from './sql-quote.js';
 import { TemplateCache, type TemplateInitOptions } from './template-cache.js';
@@ -62,6 +64,14 @@ export interface TemporaryClusterOptions {
    * template. It is copied, never started or changed. Default: the cached initdb template.
    */
   templateDirectory?: string;
+  /**
+   * Keep `template0` (a template of its own in the cache). Default false: the cached template is
+   * slim, without `template0`, and `CREATE DATABASE … TEMPLATE template0` fails with the server's
+   * error 3D000 (`template database "template0" does not exist`); `template1` works as ever.
+   * Ask for it when something creates databases from `template0` (another encoding or locale,
+   * `pg_restore --create`). With `template: false` (initdb for this cluster) it is always there.
+   */
+  keepTemplate0?: boolean;
   /** The OS user the server runs as when this process is root (default `postgres`). */
   runAs?: string | null;
   /** Keep the folder after dispose (for debugging); the server is stopped all the same. */
@@ -124,7 +134,15 @@ export async function createTemporaryCluster(options: TemporaryClusterOptions = 
   const key = JSON.stringify([await installation.fingerprint(), installation.paths.postgres, shape]);
   // Background starts must not be cancelled by this caller's signal.
   const { signal: _callerSignal, ...backgroundOptions } = { ...options, installation, prestart: 0 };
-  return takeFromPool(key, prestart, () => createOne(backgroundOptions), () => createOne({ ...options, installation, prestart: 0 }));
+  return takeFromPool(key, prestart, () => createWarmedUp(backgroundOptions), () => createOne({ ...options, installation, prestart: 0 }));
+}
+
+/** A cluster for the pool: started, and its first connection made and closed (see warmUpServer). */
+async function createWarmedUp(options: TemporaryClusterOptions): Promise<TemporaryCluster> {
+  const cluster = await createOne(options);
+  // A failed warm-up only costs the handout's first query those milliseconds.
+  await warmUpServer(cluster.connectionInfo).catch(() => undefined);
+  return cluster;
 }
 
 async function createOne(options: TemporaryClusterOptions): Promise<TemporaryCluster> {
@@ -164,13 +182,15 @@ async function createOne(options: TemporaryClusterOptions): Promise<TemporaryClu
   const unregisterCleanup = options.keep === true ? () => undefined : registerExitCleanup(() => removeTreeSync(directory));
   let cluster: TemporaryCluster | null = null;
   try {
-    await writeOwnerMarker(directory);
+    await writeOwnerMarker(directory, { isNewFolder: true });
     await handOverCreatedFolder(directory, user);
     await chmod(directory, 0o700);
     const dataDirectory = join(directory, 'data');
     const runAsOption = options.runAs !== undefined ? { runAs: options.runAs } : {};
     if (options.template === false) {
-      await new Cluster(installation, dataDirectory, runAsOption).init({ ...initOptions, timeout: remaining(), signal });
+      const own = new Cluster(installation, dataDirectory, runAsOption);
+      await own.init({ ...initOptions, timeout: remaining(), signal });
+      await writeLeanSettings(own);
     } else if (options.templateDirectory !== undefined) {
       const copyStarted = Date.now();
       const method = await copyDirectory(options.templateDirectory, dataDirectory, user, { signal, staging: clustersFolder });
@@ -178,7 +198,7 @@ async function createOne(options: TemporaryClusterOptions): Promise<TemporaryClu
     } else {
       const started = Date.now();
       const cache = new TemplateCache(root.path);
-      const template = await cache.get(installation, initOptions, { ...runAsOption, timeout: remaining(), signal });
+      const template = await cache.get(installation, initOptions, { ...runAsOption, keepTemplate0: options.keepTemplate0 === true, timeout: remaining(), signal });
       log?.({ type: 'template', message: `template ${template.key}${template.wasCached ? '' : ' built'}`, key: template.key, wasCached: template.wasCached, durationMs: Date.now() - started });
       const copyStarted = Date.now();
       const method = await copyDirectory(template.dataDirectory, dataDirectory, user, { signal, staging: clustersFolder });
@@ -213,6 +233,7 @@ async function createOne(options: TemporaryClusterOptions): Promise<TemporaryClu
         keep: options.keep === true,
         ...(auth === 'scram-sha-256' ? { password } : {}),
         unregisterCleanup,
+        isFreshCopy: true,
         ...runAsOption,
         ...(log !== undefined ? { log } : {}),
       });
@@ -220,6 +241,7 @@ async function createOne(options: TemporaryClusterOptions): Promise<TemporaryClu
         await cluster.start({
           settings: {
             ...THROWAWAY_SETTINGS,
+            ...walSettingsBeside(options.settings),
             // On a RAM-backed root, dynamic shared memory in files of the data directory
             // (pg_dynshmem/) instead of /dev/shm/PostgreSQL.*: a server killed outright leaves
             // nothing outside its folder, and the folder is removed.
@@ -271,6 +293,7 @@ function validate(options: TemporaryClusterOptions): void {
   if (port !== undefined && !(Number.isInteger(port) && port >= 1 && port <= 65535)) throw expected('port', 'an integer from 1 to 65535', port);
   if (tcp !== undefined && typeof tcp !== 'boolean') throw expected('tcp', 'a boolean', tcp);
   if (keep !== undefined && typeof keep !== 'boolean') throw expected('keep', 'a boolean', keep);
+  if (options.keepTemplate0 !== undefined && typeof options.keepTemplate0 !== 'boolean') throw expected('keepTemplate0', 'a boolean', options.keepTemplate0);
   if (password !== undefined && (typeof password !== 'string' || password === '')) throw expected('password', 'a non-empty string', '<redacted>');
   if (auth !== undefined && auth !== 'trust' && auth !== 'scram-sha-256') throw expected('auth', "'trust' or 'scram-sha-256'", auth);
   if (auth === 'trust' && password !== undefined) throw expected('auth', "'scram-sha-256' (or left out) when `password` is given", auth);

@@ -1,6 +1,7 @@
 export { ConnectionInfo, quoteConnectionValue, REDACTED, type ClientConfig, type ConnectionEnv, type ConnectionParameters } from './connection-info.js';
 export { createTemporaryCluster, defaultInitOptions, defaultStorage, THROWAWAY_SETTINGS, type TemporaryClusterAuth, type TemporaryClusterOptions } from './create-temporary-cluster.js';
-export { TemporaryCluster, type TemporaryClusterDescription, type ThrowawayEvent, type ThrowawayLog } from './temporary-cluster.js';
+export { LEAN_SETTINGS } from './lean-settings.js';
+export { TemporaryCluster, type DisposeOptions, type TemporaryClusterDescription, type ThrowawayEvent, type ThrowawayLog } from './temporary-cluster.js';
 export { TemporaryDatabase, createDatabase, dropDatabase, type CreateDatabaseOptions, type CreateDatabaseStrategy } from './temporary-database.js';
 export { TemporaryClusterError, type TemporaryClusterErrorCode } from './temporary-cluster-error.js';
 export { TemplateCache, type PrunedTemplate, type Template, type TemplateInfo, type TemplateInitOptions, type TemplateRequest } from './template-cache.js';
@@ -11,3 +12,4 @@ export { findFreePort, isPortFree, PORT_RANGE, type FindFreePortOptions } from '
 export { generateDatabaseName } from './database-name.js';
 export { quoteIdentifier, quoteLiteral } from './sql-quote.js';
 export { disposeClusterPools, pooledClusterCount } from './cluster-pool.js';
+export { ReleasedConnections, warmUpServer } from './released-connections.js';

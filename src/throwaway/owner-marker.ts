@@ -1,3 +1,5 @@
+import { constants as fsConstants } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isProcessAlive, processStartTicks } from '../control/index.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
@@ -15,10 +17,21 @@ export interface OwnerMarker {
   keep?: boolean;
 }
 
-/** Writes the marker of the current process into `folder` (`keep`: the sweep must leave it). */
-export async function writeOwnerMarker(folder: string, { keep = false }: { keep?: boolean } = {}): Promise<void> {
+/**
+ * Writes the marker of the current process into `folder` (`keep`: the sweep must leave it).
+ * `isNewFolder`: `folder` was just made by this process (mkdtemp, mode 0700, nobody else can
+ * write in it yet): the marker is created there with one exclusive write, without the fsyncs of
+ * an atomic replace (a sweep that reads it half-written sees no marker and leaves a young folder
+ * alone). Otherwise it replaces the marker atomically, never through a link.
+ */
+export async function writeOwnerMarker(folder: string, { keep = false, isNewFolder = false }: { keep?: boolean; isNewFolder?: boolean } = {}): Promise<void> {
   const marker: OwnerMarker = { pid: process.pid, startTicks: processStartTicks(process.pid), createdAt: new Date().toISOString(), ...(keep ? { keep } : {}) };
-  await writeFileAtomic(join(folder, OWNER_FILE), `${JSON.stringify(marker)}\n`, { mode: 0o644 });
+  const text = `${JSON.stringify(marker)}\n`;
+  if (isNewFolder) {
+    await writeFile(join(folder, OWNER_FILE), text, { flag: fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY | fsConstants.O_NOFOLLOW, mode: 0o644 });
+    return;
+  }
+  await writeFileAtomic(join(folder, OWNER_FILE), text, { mode: 0o644 });
 }
 
 /**

@@ -8,6 +8,8 @@ import { writeFileAtomic } from '../fs/atomic-write.js';
 import { readFileNoFollow } from '../fs/regular-file.js';
 import type { Installation } from '../installation/index.js';
 import { sweepLeftovers } from './leftovers.js';
+import { slimTemplate } from './slim-template.js';
+import { writeLeanSettings } from './lean-settings.js';
 import { TemporaryClusterError } from './temporary-cluster-error.js';
 import { isOwnerAlive, readOwnerMarker, writeOwnerMarker } from './owner-marker.js';
 import { ensurePrivateDirectory } from './throwaway-root.js';
@@ -25,7 +27,7 @@ const UNREADABLE_GRACE_MS = 60_000;
 const buildsInFlight = new Map<string, Promise<Template>>();
 
 /** Bumped when the layout or the build steps of a template change: older templates are then ignored (and pruned). */
-const TEMPLATE_FORMAT = 3;
+const TEMPLATE_FORMAT = 4;
 
 /** What a template's `template.json` holds. */
 export interface TemplateInfo {
@@ -35,6 +37,8 @@ export interface TemplateInfo {
   version: string;
   major: number;
   initOptions: TemplateInitOptions;
+  /** Whether the template has `template0` (see {@link TemplateRequest.keepTemplate0}). */
+  template0: boolean;
   /** The `postgres` binary it was built with (real path), its size and modification time then. */
   postgres: { path: string | null; size: number | null; mtimeMs: number | null };
   createdAt: string;
@@ -49,7 +53,7 @@ export interface PrunedTemplate {
 /** A ready template: a data directory initialized once, to be copied by each new cluster. */
 export interface Template {
   key: string;
-  /** `<cache>/<key>/data`: never started, never written to after it is in place. */
+  /** `<cache>/<key>/data`: never started as a server (only the single-user run of slimTemplate), never written to after it is in place. */
   dataDirectory: string;
   info: TemplateInfo;
   /** False when this call ran initdb; true when a cached template was used. */
@@ -57,6 +61,12 @@ export interface Template {
 }
 
 export interface TemplateRequest {
+  /**
+   * Keep `template0` in the template (part of the key: another template). Default false: the
+   * template is slimmed without it (see slimTemplate), and `CREATE DATABASE … TEMPLATE
+   * template0` in its copies fails with the server's error 3D000.
+   */
+  keepTemplate0?: boolean;
   /** `runAs` of the Cluster that builds it (root only; default `postgres`). */
   runAs?: string | null;
   timeout?: number;
@@ -81,16 +91,16 @@ export class TemplateCache {
     this.directory = join(root, 'templates');
   }
 
-  /** The cache key: `<major>-<first 16 hex digits of sha256(format, fingerprint, options)>`. */
-  async keyOf(installation: Installation, initOptions: TemplateInitOptions): Promise<string> {
+  /** The cache key: `<major>-<first 16 hex digits of sha256(format, fingerprint, options, template0)>`. */
+  async keyOf(installation: Installation, initOptions: TemplateInitOptions, request: Pick<TemplateRequest, 'keepTemplate0'> = {}): Promise<string> {
     const fingerprint = await installation.fingerprint();
-    return keyFor(installation.versionInfo.major, fingerprint, initOptions);
+    return keyFor(installation.versionInfo.major, fingerprint, initOptions, request.keepTemplate0 === true);
   }
 
   /** The template for `installation` and `initOptions`, built when missing. */
   async get(installation: Installation, initOptions: TemplateInitOptions, request: TemplateRequest = {}): Promise<Template> {
     const fingerprint = await installation.fingerprint();
-    const key = keyFor(installation.versionInfo.major, fingerprint, initOptions);
+    const key = keyFor(installation.versionInfo.major, fingerprint, initOptions, request.keepTemplate0 === true);
     const found = await this.#read(key, fingerprint);
     if (found !== null) return { ...found, wasCached: true };
     // Calls in this process that want the same template share one build.
@@ -127,6 +137,14 @@ export class TemplateCache {
         ...(request.timeout !== undefined ? { timeout: request.timeout } : {}),
         ...(request.signal !== undefined ? { signal: request.signal } : {}),
       });
+      await writeLeanSettings(cluster);
+      await slimTemplate(cluster.dataDirectory, {
+        postgres: cluster.daemonPath ?? 'postgres',
+        user,
+        keepTemplate0: request.keepTemplate0 === true,
+        ...(request.timeout !== undefined ? { timeout: request.timeout } : {}),
+        ...(request.signal !== undefined ? { signal: request.signal } : {}),
+      });
       const info: TemplateInfo = {
         format: TEMPLATE_FORMAT,
         key,
@@ -134,6 +152,7 @@ export class TemplateCache {
         version: installation.version,
         major: installation.versionInfo.major,
         initOptions,
+        template0: request.keepTemplate0 === true,
         postgres: await binaryState(installation.paths.postgres),
         createdAt: new Date().toISOString(),
       };
@@ -201,6 +220,7 @@ export class TemplateCache {
         other.key !== info.key &&
         other.format === TEMPLATE_FORMAT &&
         other.postgres?.path === info.postgres.path &&
+        other.template0 === info.template0 &&
         (other.postgres.size !== info.postgres.size || other.postgres.mtimeMs !== info.postgres.mtimeMs) &&
         JSON.stringify(canonical(other.initOptions)) === options,
     );
@@ -287,8 +307,8 @@ async function binaryState(path: string | null): Promise<TemplateInfo['postgres'
   return { path: real, size: stats?.size ?? null, mtimeMs: stats?.mtimeMs ?? null };
 }
 
-function keyFor(major: number, fingerprint: string, initOptions: TemplateInitOptions): string {
-  const hash = createHash('sha256').update(JSON.stringify([TEMPLATE_FORMAT, fingerprint, canonical(initOptions)])).digest('hex');
+function keyFor(major: number, fingerprint: string, initOptions: TemplateInitOptions, keepTemplate0: boolean): string {
+  const hash = createHash('sha256').update(JSON.stringify([TEMPLATE_FORMAT, fingerprint, canonical(initOptions), keepTemplate0])).digest('hex');
   return `${major}-${hash.slice(0, 16)}`;
 }
 

@@ -1,11 +1,13 @@
 import { lstat } from 'node:fs/promises';
+import { expected } from '../errors.js';
 import { join } from 'node:path';
-import { Cluster, type ClusterDescription, type ClusterEvent, type ClusterInstallation } from '../cluster/index.js';
+import { Cluster, type ClusterDescription, type ClusterEvent, type ClusterInstallation, type StartOptions, type StartResult } from '../cluster/index.js';
 import { isProcessAlive, readPostmasterPid, removeLeakedSegment, removeTree } from '../control/index.js';
 import type { ClientConfig, ConnectionEnv, ConnectionInfo, ConnectionParameters } from './connection-info.js';
 import { writeOwnerMarker } from './owner-marker.js';
 import { trackCleanup } from './pending-cleanups.js';
-import { createDatabase, runQuery, TemporaryDatabase, type CreateDatabaseOptions } from './temporary-database.js';
+import { ReleasedConnections } from './released-connections.js';
+import { createDatabase, TemporaryDatabase, type CreateDatabaseOptions } from './temporary-database.js';
 
 /** What a throwaway cluster tells its `log` callback, besides the Cluster's own events. */
 export type ThrowawayEvent =
@@ -15,6 +17,18 @@ export type ThrowawayEvent =
   | { type: 'kept'; message: string; directory: string };
 
 export type ThrowawayLog = (event: ClusterEvent | ThrowawayEvent) => void;
+
+/** Options of {@link TemporaryCluster.dispose}. */
+export interface DisposeOptions {
+  /**
+   * Wait until the server has exited (default true). `false` resolves as soon as the server has
+   * been told to quit (SIGQUIT): its exit and the folder's removal finish in the background
+   * ({@link waitForCleanup} awaits them), and if Node exits first the exit cleanup still waits
+   * for the server to be gone (SIGKILL after 5 s). Not with `keep` (the folder's server is
+   * then stopped cleanly, and that is waited for).
+   */
+  wait?: boolean;
+}
 
 export interface TemporaryClusterParts {
   installation: ClusterInstallation;
@@ -30,6 +44,11 @@ export interface TemporaryClusterParts {
   password?: string;
   /** Unregisters the exit cleanup that removes `directory` (called once dispose removed it). */
   unregisterCleanup?: () => void;
+  /**
+   * The data directory was just made by this process (a copy of its own template, or initdb) in a
+   * folder of its own: the first start() skips the look for servers and crash remains there.
+   */
+  isFreshCopy?: boolean;
 }
 
 /** What `JSON.stringify` and `inspect` show of a throwaway cluster: passwords redacted. */
@@ -64,6 +83,10 @@ export class TemporaryCluster extends Cluster {
   readonly #unregisterCleanup: () => void;
   readonly #emitEvent: ThrowawayLog | undefined;
   #disposed: Promise<void> | null = null;
+  /** The server's exit after a `dispose({ wait: false })` (resolves when gone). */
+  #exited: Promise<void> = Promise.resolve();
+  readonly #released = new ReleasedConnections();
+  #isFreshCopy: boolean;
 
   constructor(parts: TemporaryClusterParts) {
     super(parts.installation, join(parts.directory, 'data'), {
@@ -78,6 +101,14 @@ export class TemporaryCluster extends Cluster {
     this.keep = parts.keep;
     this.#emitEvent = parts.log;
     this.#unregisterCleanup = parts.unregisterCleanup ?? (() => undefined);
+    this.#isFreshCopy = parts.isFreshCopy === true;
+  }
+
+  /** Cluster.start(); the first start of a fresh copy skips what cannot be there (see TemporaryClusterParts.isFreshCopy). */
+  override async start(options: StartOptions = {}): Promise<StartResult> {
+    if (!this.#isFreshCopy) return super.start(options);
+    this.#isFreshCopy = false;
+    return this.startFreshCopy(options);
   }
 
   /** Where the cluster is and how to reach it, with the password redacted (see {@link ConnectionInfo.toJSON}). */
@@ -114,11 +145,12 @@ export class TemporaryCluster extends Cluster {
   /**
    * Runs one statement in the default database through node-postgres, on a connection of its
    * own that is closed afterwards (so no idle session keeps the database from being used as a
-   * template). For the SDK's own use and quick scripts; an application uses its own client
-   * with {@link clientConfig}.
+   * template). It resolves with the rows while the connection closes in the background;
+   * {@link createDatabase} and {@link cloneDatabase} wait for those closes first. For the SDK's
+   * own use and quick scripts; an application uses its own client with {@link clientConfig}.
    */
   async query<Row extends Record<string, unknown> = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]> {
-    return runQuery<Row>(this.connectionInfo, sql, params);
+    return this.#released.query<Row>(this.connectionInfo, sql, params);
   }
 
   /**
@@ -126,6 +158,8 @@ export class TemporaryCluster extends Cluster {
    * unless one is given; dropped on its own dispose or with the cluster.
    */
   async createDatabase(options: CreateDatabaseOptions = {}): Promise<TemporaryDatabase> {
+    // The template must have no other sessions: those of query() still closing are waited for.
+    await this.#released.settle();
     const database = await createDatabase(this.connectionInfo, options);
     const tracked = new TemporaryDatabase(database.connectionInfo, database.template, () => this.#databases.delete(tracked));
     this.#databases.add(tracked);
@@ -139,19 +173,24 @@ export class TemporaryCluster extends Cluster {
 
   /**
    * Stops the server and removes the folder (unless `keep`). The server is gone when this
-   * resolves; the folder removal finishes in the background (see {@link waitForCleanup}).
-   * Idempotent.
+   * resolves (with `wait: false`: it has been told to quit, see {@link DisposeOptions}); the
+   * folder removal finishes in the background (see {@link waitForCleanup}). Idempotent: a
+   * later `dispose()` that waits resolves once the server is gone.
    */
-  dispose(): Promise<void> {
-    this.#disposed ??= this.#dispose();
-    return this.#disposed;
+  async dispose(options: DisposeOptions = {}): Promise<void> {
+    if (options === null || typeof options !== 'object') throw expected('options', 'an object', options);
+    const { wait = true } = options;
+    if (typeof wait !== 'boolean') throw expected('wait', 'a boolean', wait);
+    this.#disposed ??= this.#dispose(wait);
+    await this.#disposed;
+    if (wait) await holdingEventLoop(this.#exited);
   }
 
   override async [Symbol.asyncDispose](): Promise<void> {
     await this.dispose();
   }
 
-  async #dispose(): Promise<void> {
+  async #dispose(wait: boolean): Promise<void> {
     if (this.keep) {
       // Drop the per-test databases, stop cleanly so the folder can be inspected and restarted.
       await Promise.allSettled([...this.#databases].map((database) => database.dispose()));
@@ -162,11 +201,23 @@ export class TemporaryCluster extends Cluster {
     }
     this.#databases.clear();
     // Nothing in a throwaway cluster is meant to last: immediate shutdown (SIGQUIT) takes a few ms.
-    await holdingEventLoop(this.stop({ mode: 'immediate', timeout: 5_000 }));
+    if (wait) {
+      await holdingEventLoop(this.stop({ mode: 'immediate', timeout: 5_000 }));
+    } else {
+      await this.stop({ mode: 'immediate', wait: false });
+      // The same stop again waits for the exit (the signal is sent once more: harmless) and
+      // escalates to SIGKILL after 5 s; the removal below comes after it.
+      this.#exited = this.stop({ mode: 'immediate', timeout: 5_000 }).then(
+        () => undefined,
+        () => undefined,
+      );
+    }
+    const exited = this.#exited;
     const directory = this.directory;
     const dataDirectory = this.dataDirectory;
     trackCleanup(
       (async () => {
+        await exited;
         // A server that was killed outright (kill(), a crash) left postmaster.pid and its
         // System V segment: remove the segment before the folder that names it.
         // Only a segment of the server's user (the folder's owner): postmaster.pid is theirs to write.

@@ -38,6 +38,13 @@ const expectations: Record<string, (printed: unknown[][]) => void> = {
   'libpq-tools.ts': (printed) => {
     expect(printed[0]![0]).toBe('postgres');
   },
+  'lean-settings.ts': (printed) => {
+    expect(printed[0]![0]).toEqual([
+      { name: 'max_connections', setting: '20' },
+      { name: 'wal_level', setting: 'minimal' },
+    ]);
+    expect(printed[1]![0]).toEqual([{ senders: '10' }]);
+  },
   'drivers.ts': (printed) => {
     expect(printed[0]![0]).toBe('my app');
     expect(printed[1]![0]).toEqual([{ db: 'my app' }]);
