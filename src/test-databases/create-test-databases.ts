@@ -67,7 +67,10 @@ export async function createTestDatabases(options: TestDatabasesOptions = {}): P
     const dataKey = `${installation.versionInfo.major}-${sha256(JSON.stringify([FORMAT, fingerprint, key])).slice(0, 20)}`;
     const shape = {
       installation,
-      ...(options.settings !== undefined ? { settings: options.settings } : {}),
+      // Throwaway clusters allow 20 connections (LEAN_SETTINGS); each process here holds up to
+      // pool + 4 (a control, two creators, a dropper, one per ready database), so leave room for
+      // several workers and their own clients.
+      settings: { max_connections: 100, ...options.settings },
       ...(options.runAs !== undefined ? { runAs: options.runAs } : {}),
     };
     const cache = new MigratedClusterCache(resolve(options.cacheDirectory ?? defaultCacheDirectory()));
