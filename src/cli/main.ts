@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { PgClusterError } from '../index.js';
 import type { CliCommand } from './cli-command.js';
@@ -11,7 +11,8 @@ import { UsageError } from './usage-error.js';
 
 /**
  * Runs `pg-cluster` with `argv` (without the node and script paths) and resolves to the exit
- * status: 0 done, 1 the action failed, 2 the command line was wrong (message on stderr).
+ * status: 0 done, 1 the action failed, 2 the command line was wrong (message on stderr), 3 no
+ * such cluster (`status`), and for `tmp -- cmd` the command's own (125: the cluster could not be made).
  */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   try {
@@ -19,6 +20,12 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     if (first === '--help' || first === '-h' || first === 'help') {
       const named = first === 'help' && rest[0] !== undefined ? findCommand(rest[0]) : undefined;
       io.stdout.write(named ? formatCommandHelp(named) : formatMainHelp(commands, defaultCommandName));
+      return exitCodes.ok;
+    }
+    if (first === '--version' || first === '-V') {
+      if (rest.length > 1 || (rest.length === 1 && rest[0] !== '--json')) throw new UsageError(`--version takes no arguments but --json, got \`${rest.join(' ')}\``, null);
+      const version = packageVersion();
+      io.stdout.write(rest[0] === '--json' ? `${JSON.stringify({ version })}\n` : `pg-cluster ${version}\n`);
       return exitCodes.ok;
     }
     const explicit = first !== undefined && !first.startsWith('-');
@@ -46,6 +53,12 @@ function findCommand(name: string): CliCommand {
   const command = commands.find((candidate) => candidate.name === name);
   if (!command) throw new UsageError(`unknown command \`${name}\` (commands: ${commands.map((c) => c.name).join(', ')})`, null);
   return command;
+}
+
+/** The version in the package's package.json (two folders up from src/cli and dist/cli alike). */
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  return typeof manifest.version === 'string' ? manifest.version : 'unknown';
 }
 
 function processIo(): CliIo {
