@@ -115,6 +115,13 @@ export interface StartOptions {
   signal?: AbortSignal;
   /** Wait until the server accepts connections (default). `false` returns once it is spawned. */
   wait?: boolean;
+  /**
+   * Leave the server running after this Node process ends, as `pg_ctl start` does (what the CLI's
+   * `start` uses): a session of its own, no parent-death signal, no exit cleanup, and dispose
+   * leaves it running; its output goes to `logfile`, which must then be a path. stop() (from
+   * this or any other process) stops it. Default false.
+   */
+  detached?: boolean;
 }
 
 export interface StartResult {
@@ -123,6 +130,8 @@ export interface StartResult {
   alreadyRunning: boolean;
   /** Where the server's output goes, when it is a file. */
   logfile: string | null;
+  /** Whether the server started by this call outlives this process (`detached`); false when nothing was started. */
+  detached: boolean;
 }
 
 export interface StopOptions {
@@ -261,7 +270,7 @@ export class Cluster {
   readonly #readyServers = new WeakSet<ServerProcess>();
   /** The `/dev/shm` segments each server we started had mapped once ready (its DSM control segment). */
   readonly #serverSegments = new WeakMap<ServerProcess, string[]>();
-  #lastStart: { logfile?: string | Writable; settings?: Readonly<Record<string, SettingValue>> } = {};
+  #lastStart: { logfile?: string | Writable; settings?: Readonly<Record<string, SettingValue>>; detached?: boolean } = {};
   /** The cluster's postgresql.conf as a mapping (py-postgresql's `Cluster.settings`). */
   readonly settings: ClusterSettings;
 
@@ -592,8 +601,10 @@ export class Cluster {
   }
 
   async #start(options: StartOptions): Promise<StartResult> {
-    const { logfile = this.logPath, settings = {}, timeout = DEFAULT_TIMEOUT, delay = DEFAULT_DELAY, signal, wait = true } = options;
+    const { logfile = this.logPath, settings = {}, timeout = DEFAULT_TIMEOUT, delay = DEFAULT_DELAY, signal, wait = true, detached = false } = options;
     validateTimeout(timeout);
+    if (typeof detached !== 'boolean') throw expected('detached', 'a boolean', detached);
+    if (detached && typeof logfile !== 'string') throw expected('logfile', 'a file path (a detached server outlives this process and its streams)', logfile);
     if (settings === null || typeof settings !== 'object') throw expected('settings', 'an object of setting names to values', settings);
     if (typeof logfile !== 'string' && (logfile === null || typeof (logfile as Writable).write !== 'function')) {
       throw expected('logfile', 'a file path or a writable stream', logfile);
@@ -607,12 +618,12 @@ export class Cluster {
         dataDirectory: this.dataDirectory,
       });
     }
-    this.#lastStart = { logfile, settings };
+    this.#lastStart = { logfile, settings, detached };
 
     const running = await this.#target();
     if (running !== null) {
       if (wait) await this.waitUntilStarted({ timeout, delay, ...(signal !== undefined ? { signal } : {}) });
-      return { pid: running.pid, alreadyRunning: true, logfile: running.server?.logPath ?? null };
+      return { pid: running.pid, alreadyRunning: true, logfile: running.server?.logPath ?? null, detached: false };
     }
     const postgres = this.daemonPath;
     if (postgres === null || !(await isExecutable(postgres))) {
@@ -641,7 +652,8 @@ export class Cluster {
       settings: { lc_messages: 'C', ...settings },
       user,
       logfile,
-      parentDeathSignal: this.#parentDeathSignal,
+      parentDeathSignal: detached ? null : this.#parentDeathSignal,
+      detached,
       ...(this.#serverLog && this.#log !== undefined
         ? { onOutputLine: (line: string) => this.#emit({ type: 'server-log', message: line, dataDirectory: this.dataDirectory, line }) }
         : {}),
@@ -701,7 +713,7 @@ export class Cluster {
       this.#serverSegments.set(server, mappedDsmSegments([server.pid]));
       this.#emit({ type: 'ready', message: `server ${server.pid} is ready`, dataDirectory: this.dataDirectory, pid: server.pid, durationMs: Date.now() - spawnedAt });
     }
-    return { pid: server.pid, alreadyRunning: false, logfile: server.logPath };
+    return { pid: server.pid, alreadyRunning: false, logfile: server.logPath, detached };
   }
 
   /**
@@ -938,7 +950,7 @@ export class Cluster {
     if (target.server !== null && this.#server === target.server) this.#server = null;
   }
 
-  /** Stops (smart, escalating) and starts again with `logfile` and `settings` (default: those of the last start). */
+  /** Stops (smart, escalating) and starts again with `logfile`, `settings` and `detached` (default: those of the last start). */
   async restart(options: StartOptions & { mode?: StopMode } = {}): Promise<StartResult> {
     const { mode = 'smart', timeout = DEFAULT_TIMEOUT, signal } = options;
     await this.stop({ mode, timeout, ...(signal !== undefined ? { signal } : {}) });
@@ -948,10 +960,10 @@ export class Cluster {
     });
   }
 
-  /** Stops what this object started (fast), so `await using cluster = …` leaves nothing running. */
+  /** Stops what this object started (fast), so `await using cluster = …` leaves nothing running; a server started `detached` is left running. */
   async [Symbol.asyncDispose](): Promise<void> {
     const server = this.#server;
-    if (server !== null && !server.hasExited) await this.stop({ mode: 'fast' });
+    if (server !== null && !server.detached && !server.hasExited) await this.stop({ mode: 'fast' });
   }
 
   #signal(pid: number, server: ServerProcess | null, signal: NodeJS.Signals): void {

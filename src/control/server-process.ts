@@ -36,6 +36,11 @@ export interface SpawnServerOptions {
   env?: Readonly<Record<string, string>>;
   /** Receives each line the server writes (followed from the log file, or split from the pipe). */
   onOutputLine?: (line: string) => void;
+  /**
+   * Leave the server running after this process ends, as `pg_ctl start` does: no parent-death
+   * signal, no watchdog, no exit cleanup; `logfile` must be a path. Default false.
+   */
+  detached?: boolean;
 }
 
 export interface ServerExit {
@@ -77,6 +82,8 @@ export class ServerProcess {
   readonly file: string;
   readonly args: readonly string[];
   readonly hasParentDeathSignal: boolean;
+  /** Whether the server was started to outlive this process (no exit cleanup, no parent-death signal). */
+  readonly detached: boolean;
   /** Stands in for the parent-death signal where setpriv could not give one (see startWatchdog). */
   readonly watchdog: Watchdog | null;
   /** Resolves when the process has exited (never rejects). */
@@ -94,6 +101,7 @@ export class ServerProcess {
     command: { file: string; args: string[]; hasParentDeathSignal: boolean },
     log: { path: string | null; offset: number; identity: FileIdentity | null },
     deathSignal: NodeJS.Signals | null,
+    detached: boolean,
   ) {
     this.child = child;
     this.pid = child.pid!;
@@ -103,8 +111,10 @@ export class ServerProcess {
     this.#logPath = log.path;
     this.#logOffset = log.offset;
     this.#logIdentity = log.identity;
-    const unregister = registerExitCleanup(() => stopSync(this.pid), { phase: 'processes' });
-    this.watchdog = deathSignal !== null && !command.hasParentDeathSignal ? startWatchdog(this.pid, deathSignal) : null;
+    this.detached = detached;
+    // A detached server is meant to outlive us: nothing stops it when this process ends.
+    const unregister = detached ? () => undefined : registerExitCleanup(() => stopSync(this.pid), { phase: 'processes' });
+    this.watchdog = !detached && deathSignal !== null && !command.hasParentDeathSignal ? startWatchdog(this.pid, deathSignal) : null;
     child.once('close', () => {
       this.#closed = true;
     });
@@ -120,7 +130,10 @@ export class ServerProcess {
 
   /** Spawns the server. Rejects with a CommandError (`COMMAND_NOT_FOUND`) when it cannot be run. */
   static async spawn(options: SpawnServerOptions): Promise<ServerProcess> {
-    const { postgres, dataDirectory, settings = {}, user, logfile, parentDeathSignal = 'SIGQUIT', env = {}, onOutputLine } = options;
+    const { postgres, dataDirectory, settings = {}, user, logfile, env = {}, onOutputLine, detached = false } = options;
+    if (typeof detached !== 'boolean') throw expected('detached', 'a boolean', detached);
+    if (detached && typeof logfile !== 'string') throw expected('logfile', 'a file path (a detached server outlives this process and its streams)', logfile);
+    const parentDeathSignal = detached ? null : (options.parentDeathSignal === undefined ? 'SIGQUIT' : options.parentDeathSignal);
     const serverArgs = ['-D', dataDirectory, ...settingsArguments(settings)];
     const command = userCommand(postgres, serverArgs, user, parentDeathSignal === null ? {} : { parentDeathSignal });
     const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, LC_MESSAGES: 'C' };
@@ -148,8 +161,9 @@ export class ServerProcess {
         // folder it starts in (before it moves into the data directory): start it in the data
         // directory, so those resolve there, as Cluster.hbaFile() says.
         cwd: dataDirectory,
-        // A session of its own: a Ctrl-C typed on our terminal (SIGINT to the whole foreground
-        // process group) must not reach the server — we stop it ourselves, in our own order.
+        // A session of its own (setsid): a Ctrl-C typed on our terminal (SIGINT to the whole
+        // foreground process group) must not reach the server — we stop it ourselves, in our own
+        // order — and a detached server keeps running when our terminal or session ends.
         detached: true,
         stdin: 'ignore',
         stdout: output,
@@ -197,7 +211,7 @@ export class ServerProcess {
         cause: failure,
       });
     }
-    const server = new ServerProcess(child, command, { path: logPath, offset, identity }, parentDeathSignal);
+    const server = new ServerProcess(child, command, { path: logPath, offset, identity }, parentDeathSignal, detached);
     if (onOutputLine !== undefined && logPath !== null) {
       const tail = tailLogFile(logPath, offset, onOutputLine, identity === null ? {} : { identity });
       void server.exited.then(() => tail.stop());

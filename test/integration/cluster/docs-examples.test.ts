@@ -37,6 +37,10 @@ const expectations: Record<string, PrintedCheck> = {
   'dispose.ts': (printed) => {
     expect(printed[0]).toEqual([false]);
   },
+  'detached.ts': (printed) => {
+    expect(printed[0]).toEqual([true, true]);
+    expect(printed[1]).toEqual([true, true]);
+  },
   'drop.ts': (printed) => {
     expect(printed[0]).toEqual([{ removed: [expect.stringMatching(/\/data$/), expect.stringMatching(/\/wal$/)], kept: [] }]);
     expect(printed[1]).toEqual(['DROP_NOT_A_DIRECTORY']);
