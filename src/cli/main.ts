@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync, realpathSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PgClusterError } from '../index.js';
 import type { CliCommand } from './cli-command.js';
 import { exitCodes, type CliIo } from './cli-io.js';
@@ -55,10 +56,21 @@ function findCommand(name: string): CliCommand {
   return command;
 }
 
-/** The version in the package's package.json (two folders up from src/cli and dist/cli alike). */
+/** The version in pg-cluster's package.json: the first one up from this module (src/cli, dist/cli, a test's build). */
 function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
-  return typeof manifest.version === 'string' ? manifest.version : 'unknown';
+  for (let folder = dirname(fileURLToPath(import.meta.url)); ; folder = dirname(folder)) {
+    const manifest = readManifest(join(folder, 'package.json'));
+    if (manifest?.name === 'pg-cluster' && typeof manifest.version === 'string') return manifest.version;
+    if (dirname(folder) === folder) return 'unknown';
+  }
+}
+
+function readManifest(path: string): { name?: unknown; version?: unknown } | null {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as { name?: unknown; version?: unknown };
+  } catch {
+    return null;
+  }
 }
 
 function processIo(): CliIo {

@@ -45,6 +45,6 @@ function parseWithCommand(command: CliCommand, options: ParseArgsOptions, args: 
 
 function usageErrorOf(error: unknown, command: string): UsageError {
   // parseArgs's messages explain the problem but suggest `--` for positionals; keep the first sentence.
-  const message = error instanceof Error ? (error.message.split('. ')[0] ?? error.message).replace(/\.$/, '') : String(error);
+  const message = error instanceof Error ? (error.message.split('\n')[0]!.split('. ')[0] ?? error.message).replace(/\.$/, '') : String(error);
   return new UsageError(message, command, { cause: error });
 }

@@ -119,10 +119,13 @@ export function formatReload(spec: string, result: ReloadResult): string {
 
 /**
  * The lines the server refused: pg_file_settings also reports a restart-only change as "could
- * not be applied", which is no refusal (it is in `pendingRestart`).
+ * not be applied", which is no refusal (it is in `pendingRestart`), and so is a restart-only
+ * setting taken out of the file.
  */
 function refusedLines(result: ReloadResult): ReloadResult['errors'] {
-  return result.errors.filter((error) => error.name === null || !result.pendingRestart.includes(error.name));
+  // A setting taken out of the file that needs a restart to return to its default is reported
+  // without a file or name: "parameter "shared_buffers" cannot be changed without restarting the server".
+  return result.errors.filter((error) => (error.name === null ? !/cannot be changed without restarting the server$/.test(error.error) : !result.pendingRestart.includes(error.name)));
 }
 
 /** `pg-cluster status <cluster>`: online or down, exit 0 either way, 3 when there is no such cluster. */
