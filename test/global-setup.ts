@@ -63,9 +63,13 @@ export function serversOfRun(runId: string, since = Number(process.env[RUN_START
     const stat = read(`/proc/${pid}/stat`);
     if (stat === null || stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
     const environ = read(`/proc/${pid}/environ`);
-    const isMarked = environ !== null && environ.split('\0').includes(marker);
+    const variables = environ?.split('\0') ?? [];
+    const isMarked = variables.includes(marker);
+    // A postmaster keeps its environment: one marked by another run (a detached server another
+    // run's test started, whose parent is PID 1 once that test's Node process is gone) is theirs.
+    const isOtherRun = !isMarked && variables.some((variable) => variable.startsWith(`${RUN_ID_VARIABLE}=`));
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const isOrphanOfRun = fields[1] === '1' && startTicks(stat) >= since && (readLink(`/proc/${pid}/cwd`) ?? '').startsWith(TEST_TMP_PREFIX);
+    const isOrphanOfRun = !isOtherRun && fields[1] === '1' && startTicks(stat) >= since && (readLink(`/proc/${pid}/cwd`) ?? '').startsWith(TEST_TMP_PREFIX);
     if (!isMarked && !isOrphanOfRun) continue;
     found.push({ pid, name, cmdline: (read(`/proc/${pid}/cmdline`) ?? '').split('\0').join(' ').trim() });
   }

@@ -17,6 +17,13 @@ export interface DropOptions {
    * (a file, a symbolic link) is refused all the same. Default false.
    */
   force?: boolean;
+  /**
+   * Also remove the configuration that lives outside the data directory (a split layout): the
+   * whole `configDirectory` when the Cluster was given one (as pg_dropcluster removes
+   * `/etc/postgresql/<major>/<name>`), else the `configFile`, `hbaFile` and `identFile` outside
+   * it. Default false: they stay, listed in `kept` (reason `configuration`).
+   */
+  removeConfiguration?: boolean;
 }
 
 /**
@@ -25,9 +32,10 @@ export interface DropOptions {
  *   cluster's `init({ waldir })` made (or that record is gone): the link was removed, not the target;
  * - `tablespace`: a tablespace's directory outside the data directory (`pg_tblspc/<oid>` was a link to it);
  * - `symlink`: another symbolic link in the data directory pointed there;
- * - `not-a-cluster-log`: the default log file beside a data directory that was missing, empty or not a cluster.
+ * - `not-a-cluster-log`: the default log file beside a data directory that was missing, empty or not a cluster;
+ * - `configuration`: a configuration file (or folder) outside the data directory, kept without `removeConfiguration`.
  */
-export type DropKeptReason = 'wal-directory-not-ours' | 'tablespace' | 'symlink' | 'not-a-cluster-log';
+export type DropKeptReason = 'wal-directory-not-ours' | 'tablespace' | 'symlink' | 'not-a-cluster-log' | 'configuration';
 
 export interface DropKeptPath {
   path: string;
@@ -162,4 +170,37 @@ async function targetOf(link: string): Promise<string | null> {
     (target) => resolve(dirname(link), target),
     () => null,
   );
+}
+
+/**
+ * The configuration outside the data directory, after the data directory went: removed with
+ * `remove` (the folder when one was given, else the files; a link itself, never its target),
+ * else listed as kept.
+ */
+export async function dropConfiguration(outside: { directory: string | null; files: readonly string[] }, remove: boolean, result: DropResult): Promise<void> {
+  if (outside.directory === null && outside.files.length === 0) return;
+  if (!remove) {
+    for (const path of outside.directory !== null ? [outside.directory] : outside.files) {
+      if ((await lstat(path).catch(() => null)) !== null) result.kept.push({ path, reason: 'configuration', link: null });
+    }
+    return;
+  }
+  if (outside.directory !== null) {
+    const stats = await lstat(outside.directory).catch(() => null);
+    if (stats === null) return;
+    if (!stats.isDirectory()) {
+      throw new ClusterDropError('DROP_NOT_A_DIRECTORY', `Refusing to remove the configuration directory ${outside.directory}: it is ${stats.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}`, {
+        dataDirectory: outside.directory,
+        path: outside.directory,
+      });
+    }
+    if ((await removeTree(outside.directory)) === 'removed') result.removed.push(outside.directory);
+    return;
+  }
+  for (const path of outside.files) {
+    const stats = await lstat(path).catch(() => null);
+    if (stats === null || stats.isDirectory()) continue;
+    await unlink(path);
+    result.removed.push(path);
+  }
 }

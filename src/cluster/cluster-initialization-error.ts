@@ -12,7 +12,9 @@ export type ClusterInitializationErrorCode =
   /** `initdb` ran and failed: see InitDBError. */
   | 'INITDB_FAILED'
   /** pg_hba.conf or pg_ident.conf, to be given the peer map after initdb, is not a regular file (a symbolic link, say): it is not followed. */
-  | 'AUTH_FILE_NOT_REGULAR';
+  | 'AUTH_FILE_NOT_REGULAR'
+  /** A split layout's postgresql.conf, pg_hba.conf or pg_ident.conf is there already: init() does not overwrite it. */
+  | 'CONFIG_FILE_EXISTS';
 
 /** The cluster could not be initialized. `path` is the file or folder in the way, when there is one. */
 export class ClusterInitializationError extends PgClusterError {

@@ -1,4 +1,4 @@
-import { dirname, isAbsolute, join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import {
   ConfigFile,
   foldSettingName,
@@ -93,8 +93,11 @@ export class ClusterSettings {
    *   followed, and how; by default none is (SymlinkedFileError, `CONFIG_INCLUDE_IS_SYMLINK`).
    * @param reloadIfRunning how `temporarily` reloads the server when it runs (resolving to null
    *   when none runs); without it nothing is reloaded.
+   * @param configFile the postgresql.conf when it is not in the data directory (a split layout,
+   *   Debian's `/etc/postgresql/<major>/<name>/postgresql.conf`); postgresql.auto.conf stays in
+   *   the data directory, where the server keeps it.
    */
-  constructor(dataDirectory: string, major?: number, unknownNames?: UnknownNamesCheck, invalidValues?: InvalidValuesCheck, links: SymlinkOptions = {}, reloadIfRunning?: ReloadIfRunning) {
+  constructor(dataDirectory: string, major?: number, unknownNames?: UnknownNamesCheck, invalidValues?: InvalidValuesCheck, links: SymlinkOptions = {}, reloadIfRunning?: ReloadIfRunning, configFile?: string) {
     if (major !== undefined && !(Number.isInteger(major) && major > 0)) throw expected('major', 'a positive integer', major);
     if (unknownNames !== undefined && typeof unknownNames !== 'function') throw expected('unknownNames', 'a function', unknownNames);
     if (invalidValues !== undefined && typeof invalidValues !== 'function') throw expected('invalidValues', 'a function', invalidValues);
@@ -104,7 +107,8 @@ export class ClusterSettings {
     this.#reloadIfRunning = reloadIfRunning;
     this.#dataDirectory = dataDirectory;
     this.#links = { followSymlinks: links.followSymlinks, linkAccess: links.linkAccess };
-    this.path = join(dataDirectory, 'postgresql.conf');
+    if (configFile !== undefined && (typeof configFile !== 'string' || !isAbsolute(configFile))) throw expected('configFile', 'an absolute path', configFile);
+    this.path = configFile ?? join(dataDirectory, 'postgresql.conf');
     this.autoConfPath = join(dataDirectory, 'postgresql.auto.conf');
     this.major = major;
   }
@@ -112,7 +116,7 @@ export class ClusterSettings {
   /** Loads the file into the editor, for edits this mapping does not offer. Call `save()` on it. */
   async load(): Promise<ConfigFile> {
     return ConfigFile.load(this.path, this.#links).catch((error: unknown) => {
-      throw missingFileError(dirname(this.path), this.path, error);
+      throw missingFileError(this.#dataDirectory, this.path, error);
     });
   }
 
@@ -268,7 +272,7 @@ export class ClusterSettings {
    * the file and line each effective value comes from, and the errors the server would report.
    */
   async effective(): Promise<ConfigFileSet> {
-    return readConfigFileSet(this.path, { ...this.#links, ...(this.major === undefined ? {} : { major: this.major }) });
+    return readConfigFileSet(this.path, { ...this.#links, autoConfPath: this.autoConfPath, ...(this.major === undefined ? {} : { major: this.major }) });
   }
 
   /** Throws SettingInAutoConfError for the first of `names` that postgresql.auto.conf sets. */
@@ -303,10 +307,13 @@ export class ClusterSettings {
     }
   }
 
-  /** The file a path-valued setting names (`hba_file`, `ident_file`), resolved against the data directory. */
-  async pathSetting(name: string, fallback: string, dataDirectory: string): Promise<string> {
+  /**
+   * The file a path-valued setting names (`hba_file`, `ident_file`), resolved against the data
+   * directory; when the files do not set it, `fallback` in `fallbackDirectory` (default the data directory).
+   */
+  async pathSetting(name: string, fallback: string, dataDirectory: string, fallbackDirectory = dataDirectory): Promise<string> {
     const value = (await this.effective()).settings.get(name.toLowerCase())?.value;
-    if (value === undefined || value === null || value === '') return join(dataDirectory, fallback);
+    if (value === undefined || value === null || value === '') return join(fallbackDirectory, fallback);
     return isAbsolute(value) ? value : join(dataDirectory, value);
   }
 }

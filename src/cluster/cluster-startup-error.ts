@@ -1,7 +1,7 @@
 import type { StartupFailureCode } from '../control/index.js';
 import { PgClusterError } from '../errors.js';
 
-export type ClusterStartupErrorCode = StartupFailureCode | 'NOT_INITIALIZED' | 'PROGRAM_MISSING' | 'UNSUPPORTED_VERSION' | 'UNSAFE_LOG_FILE';
+export type ClusterStartupErrorCode = StartupFailureCode | 'NOT_INITIALIZED' | 'PROGRAM_MISSING' | 'UNSUPPORTED_VERSION' | 'UNSAFE_LOG_FILE' | 'DATA_DIRECTORY_MISMATCH';
 
 /**
  * The server did not start: it exited while we waited for it, or could not be run at all.

@@ -1,5 +1,5 @@
 import { constants as fsConstants } from 'node:fs';
-import { access, mkdtemp, open, readdir, stat, writeFile, unlink } from 'node:fs/promises';
+import { access, mkdtemp, open, readdir, realpath, stat, writeFile, unlink } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -49,8 +49,13 @@ import { ownLinkAccess, readFileNoFollow, type LinkedFileAccess, type SymlinkOpt
 import { HbaFile, IdentFile } from '../hba/index.js';
 import { describeSettings, Installation, reachableInstallation } from '../installation/index.js';
 import { ClusterSettings } from './cluster-settings.js';
-import { carryOutDrop, planDrop, type DropOptions, type DropResult } from './cluster-drop.js';
+import type { FindClustersOptions } from './find-clusters.js';
+import type { FoundCluster } from './found-cluster.js';
+import type { FromFoundOptions } from './found-cluster-open.js';
+import { carryOutDrop, dropConfiguration, planDrop, type DropOptions, type DropResult } from './cluster-drop.js';
 import { writeClusterMarker } from './cluster-marker.js';
+import { placeConfigFiles, refuseExistingTargets, type ConfigPlacement } from './config-placement.js';
+import { resolveClusterLayout, type ClusterLayout, type ClusterLayoutOptions } from './cluster-layout.js';
 import { recordWalDirectory } from './wal-directory-record.js';
 import { clientHostFor, resolveClusterAddress, type ClusterAddress } from './cluster-address.js';
 import { settingNamesArgument, unknownSettingNames, type DescribeSettings } from './setting-names.js';
@@ -67,6 +72,9 @@ import { writePeerMap } from './peer-map.js';
 import { reloadAndReport } from './reload-report.js';
 import { nextStopMode, stopSignals, isStopMode, type StopMode } from './stop-mode.js';
 
+/** Cluster.fromDebian's options: fromFound's, and where to look (findClusters' `debianConfigRoot`, `root`, `installations`). */
+export interface FromDebianOptions extends FromFoundOptions, Pick<FindClustersOptions, 'debianConfigRoot' | 'root' | 'installations'> {}
+
 /** What a Cluster needs of an installation: the Installation class fits, and so does a faux one. */
 export interface ClusterInstallation {
   readonly version?: string;
@@ -74,7 +82,7 @@ export interface ClusterInstallation {
   readonly paths: Readonly<Record<string, string | null | undefined>>;
 }
 
-export interface ClusterOptions {
+export interface ClusterOptions extends ClusterLayoutOptions {
   /**
    * The OS user that runs initdb and postgres when this process is root (they refuse to run as
    * root). Default `postgres`. Not root: leave unset (or name yourself); null: "as myself".
@@ -101,6 +109,18 @@ export interface ClusterOptions {
    * written as that user (RunAsError `PATH_NOT_ACCESSIBLE` where it may not), never as root.
    */
   followSymlinks?: boolean;
+  /** `-c` settings every start gives the server, under the start's own `settings` (a Debian cluster's socket directory and pg_ctl.conf `-o "-c …"`). */
+  serverSettings?: Readonly<Record<string, SettingValue>>;
+  /** The server's environment in place of this process's (a Debian cluster's `environment` file, as pg_ctlcluster sets it); `LC_MESSAGES=C` is added. */
+  serverEnvironment?: Readonly<Record<string, string>>;
+  /** The default server log (logPath) in place of `<dataDirectory>.log`: an absolute path. */
+  logfile?: string;
+  /**
+   * Awaited before this object starts a server (`'start'`) and before it signals a running one to
+   * stop (`'stop'`: stop, shutdown, kill, restart, drop); what it throws refuses the action,
+   * nothing done. Cluster.fromDebian() refuses both while a systemd unit runs the cluster.
+   */
+  beforeControl?: (action: 'start' | 'stop') => Promise<void>;
 }
 
 export interface StartOptions {
@@ -259,6 +279,11 @@ export class Cluster {
   readonly #parentDeathSignal: NodeJS.Signals | null;
   readonly #serverLog: boolean;
   readonly #links: SymlinkOptions;
+  readonly #layout: ClusterLayout;
+  readonly #serverSettings: Readonly<Record<string, SettingValue>>;
+  readonly #serverEnvironment: Readonly<Record<string, string>> | null;
+  readonly #logfile: string | null;
+  readonly #beforeControl: ((action: 'start' | 'stop') => Promise<void>) | null;
   #superuser: string | undefined;
   #password: string | undefined;
   #server: ServerProcess | null = null;
@@ -288,6 +313,19 @@ export class Cluster {
     if (password !== undefined && (typeof password !== 'string' || password === '')) throw expected('password', 'a non-empty string', '<redacted>');
     this.installation = installation;
     this.dataDirectory = resolve(dataDirectory);
+    this.#layout = resolveClusterLayout(this.dataDirectory, options);
+    const { serverSettings = {}, serverEnvironment, logfile, beforeControl } = options;
+    if (serverSettings === null || typeof serverSettings !== 'object') throw expected('serverSettings', 'an object of setting names to values', serverSettings);
+    settingsArguments(serverSettings);
+    if (serverEnvironment !== undefined && (serverEnvironment === null || typeof serverEnvironment !== 'object' || Object.values(serverEnvironment).some((value) => typeof value !== 'string'))) {
+      throw expected('serverEnvironment', 'an object of variable names to strings', serverEnvironment);
+    }
+    if (logfile !== undefined && (typeof logfile !== 'string' || !isAbsolute(logfile))) throw expected('logfile', 'an absolute path', logfile);
+    if (beforeControl !== undefined && typeof beforeControl !== 'function') throw expected('beforeControl', 'a function', beforeControl);
+    this.#serverSettings = { ...serverSettings };
+    this.#serverEnvironment = serverEnvironment === undefined ? null : { ...serverEnvironment };
+    this.#logfile = logfile ?? null;
+    this.#beforeControl = beforeControl ?? null;
     this.#runAs = runAs;
     this.#log = log;
     this.#superuser = superuser;
@@ -302,7 +340,43 @@ export class Cluster {
       (entries) => invalidSettingValues(this.daemonPath, this.#describeSettings(), this.installation, entries),
       this.#links,
       async () => ((await this.running()) ? this.reload().catch((error: unknown) => (error instanceof ClusterNotRunningError ? null : Promise.reject(error))) : null),
+      this.#layout.isSplit ? this.#layout.configFile : undefined,
     );
+  }
+
+  /** The postgresql.conf the server reads: `<dataDirectory>/postgresql.conf` unless `configDirectory` or `configFile` says otherwise. */
+  get configFile(): string {
+    return this.#layout.configFile;
+  }
+
+  /** The folder of the configuration files when they are not in the data directory (`configDirectory`, or the folder of `configFile`), else null. */
+  get configDirectory(): string | null {
+    return this.#layout.configDirectory;
+  }
+
+  /**
+   * A ready Cluster for the Debian/Ubuntu cluster `/etc/postgresql/<version>/<name>` (found as
+   * findClusters() finds it): its config folder, run as its owner, with its pg_ctl.conf options
+   * and `environment` file as pg_ctlcluster runs it; start and stop refused (DebianClusterError
+   * `SYSTEMD_UNIT_ACTIVE`) while systemd runs it, unless `force`. DebianClusterError
+   * `CLUSTER_NOT_FOUND` when there is no such cluster.
+   */
+  static async fromDebian(version: string | number, name: string, options: FromDebianOptions = {}): Promise<Cluster> {
+    if (!/^\d+(?:\.\d+)?$/.test(String(version))) throw expected('version', 'a major version such as `15`', version);
+    if (typeof name !== 'string' || !/^[^/\s'"]+$/.test(name) || name === '.' || name === '..') throw expected('name', 'a cluster name such as `main`', name);
+    const { debianConfigRoot, root, installations, ...rest } = options;
+    const [{ findClusters }, { DebianClusterError }] = await Promise.all([import('./find-clusters.js'), import('./debian-cluster-error.js')]);
+    const found = (
+      await findClusters({ sources: ['debian'], ...(debianConfigRoot !== undefined ? { debianConfigRoot } : {}), ...(root !== undefined ? { root } : {}), ...(installations !== undefined ? { installations } : {}) })
+    ).find((cluster) => cluster.debian?.version === String(version) && cluster.debian.name === name);
+    if (found === undefined) throw new DebianClusterError('CLUSTER_NOT_FOUND', `There is no Debian cluster ${version}/${name} (no ${join(debianConfigRoot ?? '/etc/postgresql', String(version), name, 'postgresql.conf')})`);
+    return Cluster.fromFound(found, rest);
+  }
+
+  /** A ready Cluster for a cluster findClusters() found (see {@link fromDebian} for a Debian one). InstallationNotFoundError when no installation of its major is known. */
+  static async fromFound(found: FoundCluster, options: FromFoundOptions = {}): Promise<Cluster> {
+    const { openFoundCluster } = await import('./found-cluster-open.js');
+    return openFoundCluster(found, options);
   }
 
   /** The program that runs the server (`postgres`), or null if the installation has none. */
@@ -315,9 +389,9 @@ export class Cluster {
     return this.#server ?? this.#lastServer;
   }
 
-  /** The default server log: a file beside the data directory. */
+  /** The default server log: the `logfile` option, else a file beside the data directory. */
   get logPath(): string {
-    return `${this.dataDirectory}.log`;
+    return this.#logfile ?? `${this.dataDirectory}.log`;
   }
 
   /**
@@ -353,10 +427,10 @@ export class Cluster {
 
   // ── initialization ────────────────────────────────────────────────────────────────────────
 
-  /** Whether the data directory exists and looks like a cluster: `PG_VERSION`, `postgresql.conf` and `base`. */
+  /** Whether the data directory exists and looks like a cluster: `PG_VERSION` and `base` in it, and its `postgresql.conf` ({@link configFile}). */
   async initialized(): Promise<boolean> {
     const [version, conf, base] = await Promise.all(
-      ['PG_VERSION', 'postgresql.conf', 'base'].map((name) => stat(join(this.dataDirectory, name)).catch(() => null)),
+      [join(this.dataDirectory, 'PG_VERSION'), this.configFile, join(this.dataDirectory, 'base')].map((path) => stat(path).catch(() => null)),
     );
     return Boolean(version?.isFile() && conf?.isFile() && base?.isDirectory());
   }
@@ -386,6 +460,8 @@ export class Cluster {
       );
     }
     await this.#refuseOccupied();
+    const placements = this.#configPlacements();
+    await refuseExistingTargets(this.dataDirectory, placements);
     const user = await resolveRunAs(this.#runAs);
     const { mapsPeer, ...authentication } = chooseAuthentication(options);
     const args = initdbArguments(this.dataDirectory, { ...options, ...authentication }, this.installation.versionInfo.major);
@@ -446,6 +522,10 @@ export class Cluster {
         });
       }
       await writeClusterMarker(this.dataDirectory);
+      await placeConfigFiles(this.dataDirectory, placements, user).catch(async (error: unknown) => {
+        for (const folder of created) await removeTree(folder).catch(() => undefined);
+        throw error;
+      });
       if (makesWaldir) await recordWalDirectory(this.dataDirectory, resolve(options.waldir!));
       this.#emit({ type: 'initialized', message: `initialized ${this.dataDirectory}`, dataDirectory: this.dataDirectory, durationMs: Date.now() - started });
     } finally {
@@ -454,6 +534,16 @@ export class Cluster {
     }
     this.#superuser = options.user ?? this.#superuser ?? user?.user;
     this.#password = password;
+  }
+
+  /** Where init() puts the configuration files initdb writes: the layout's places (the data directory unless split). */
+  #configPlacements(): ConfigPlacement[] {
+    const layout = this.#layout;
+    return [
+      { name: 'postgresql.conf', target: layout.configFile },
+      { name: 'pg_hba.conf', target: layout.hbaFile ?? join(layout.defaultDirectory, 'pg_hba.conf') },
+      { name: 'pg_ident.conf', target: layout.identFile ?? join(layout.defaultDirectory, 'pg_ident.conf') },
+    ];
   }
 
   async #refuseOccupied(): Promise<void> {
@@ -633,23 +723,27 @@ export class Cluster {
       });
     }
     if (!(await this.initialized())) {
-      throw new ClusterStartupError('NOT_INITIALIZED', `${this.dataDirectory} is not a PostgreSQL data directory (no PG_VERSION, postgresql.conf or base); run init() first`, {
+      const conf = this.#layout.isSplit ? `, or no ${this.configFile}` : '';
+      throw new ClusterStartupError('NOT_INITIALIZED', `${this.dataDirectory} is not a PostgreSQL data directory (no PG_VERSION, postgresql.conf or base${conf}); run init() first`, {
         dataDirectory: this.dataDirectory,
       });
     }
+    const layoutSettings = await this.#layoutSettings();
+    if (this.#beforeControl !== null) await this.#beforeControl('start');
     const user = await resolveRunAs(this.#runAs);
     const program = await this.#programFor('postgres', postgres, user);
     if (user !== null && isRoot()) {
       assertAccessible(program, user, 'execute');
       assertAccessible(this.dataDirectory, user);
     }
-    await this.#prepareSocketDirectories(settings, user);
+    await this.#prepareSocketDirectories({ ...this.#serverSettings, ...settings }, user);
     await this.#clearCrashRemains();
 
     const server = await ServerProcess.spawn({
       postgres: program,
       dataDirectory: this.dataDirectory,
-      settings: { lc_messages: 'C', ...settings },
+      settings: { lc_messages: 'C', ...layoutSettings, ...this.#serverSettings, ...settings },
+      ...(this.#serverEnvironment !== null ? { env: this.#serverEnvironment, inheritEnv: false } : {}),
       user,
       logfile,
       parentDeathSignal: detached ? null : this.#parentDeathSignal,
@@ -714,6 +808,31 @@ export class Cluster {
       this.#emit({ type: 'ready', message: `server ${server.pid} is ready`, dataDirectory: this.dataDirectory, pid: server.pid, durationMs: Date.now() - spawnedAt });
     }
     return { pid: server.pid, alreadyRunning: false, logfile: server.logPath, detached };
+  }
+
+  /**
+   * What the server is told of a split layout: `config_file`, and `hba_file`/`ident_file` as
+   * hbaFile()/identFile() resolve them (an option, postgresql.conf, else the config directory),
+   * since the server's own default is the `-D` folder. A `data_directory` in postgresql.conf
+   * (Debian writes one) must name this data directory: it would win over `-D`.
+   */
+  async #layoutSettings(): Promise<Record<string, string>> {
+    const layout = this.#layout;
+    const given = (await this.settings.effective().catch(() => null))?.settings.get('data_directory')?.value ?? null;
+    if (given !== null && given !== '') {
+      const named = await realpath(resolve(this.dataDirectory, given)).catch(() => resolve(this.dataDirectory, given));
+      const ours = await realpath(this.dataDirectory).catch(() => this.dataDirectory);
+      if (named !== ours) {
+        throw new ClusterStartupError('DATA_DIRECTORY_MISMATCH', `${this.configFile} sets data_directory = '${given}', which is not ${this.dataDirectory}: the server would run that directory instead`, {
+          dataDirectory: this.dataDirectory,
+        });
+      }
+    }
+    const settings: Record<string, string> = {};
+    if (layout.isSplit) settings['config_file'] = layout.configFile;
+    if (layout.isSplit || layout.hbaFile !== null) settings['hba_file'] = await this.hbaFile();
+    if (layout.isSplit || layout.identFile !== null) settings['ident_file'] = await this.identFile();
+    return settings;
   }
 
   /**
@@ -870,6 +989,7 @@ export class Cluster {
       };
     }
     await this.#refuseForeignServer(target);
+    if (this.#beforeControl !== null) await this.#beforeControl('stop');
     const { pid, server } = target;
     let current: StopMode = mode;
     const escalations: StopMode[] = [];
@@ -1013,21 +1133,35 @@ export class Cluster {
    * link goes, its target stays and the result lists it in `kept`.
    */
   async drop(options: DropOptions = {}): Promise<DropResult> {
-    const { force = false, ...stopOptions } = options;
+    const { force = false, removeConfiguration = false, ...stopOptions } = options;
     if (typeof force !== 'boolean') throw expected('force', 'a boolean', force);
+    if (typeof removeConfiguration !== 'boolean') throw expected('removeConfiguration', 'a boolean', removeConfiguration);
     const plan = await planDrop(this.dataDirectory, force);
+    const outside = await this.#configurationOutside();
     await this.stop({ mode: 'fast', ...stopOptions });
     stopOptions.signal?.throwIfAborted();
     const result = await carryOutDrop(plan, this.logPath);
+    await dropConfiguration(outside, removeConfiguration, result);
     // A directory made at this path from now on is a new one, not a replacement.
     this.#startedIn = null;
     this.#emit({ type: 'drop', message: `dropped ${this.dataDirectory}`, dataDirectory: this.dataDirectory });
     return result;
   }
 
-  /** The pg_hba.conf the server reads: the `hba_file` setting, by default `<dataDirectory>/pg_hba.conf`. */
+  /** The configuration files outside the data directory (and the configDirectory given), for drop(). */
+  async #configurationOutside(): Promise<{ directory: string | null; files: string[] }> {
+    const layout = this.#layout;
+    const inside = (path: string) => path.startsWith(`${this.dataDirectory}/`);
+    const hba = await this.hbaFile().catch(() => layout.hbaFile);
+    const ident = await this.identFile().catch(() => layout.identFile);
+    const files = [layout.configFile, hba, ident].filter((path): path is string => path !== null && !inside(path));
+    return { directory: layout.defaultDirectory === this.dataDirectory ? null : layout.defaultDirectory, files: [...new Set(files)] };
+  }
+
+  /** The pg_hba.conf the server reads: the `hbaFile` option, else the `hba_file` setting, by default `<configDirectory or dataDirectory>/pg_hba.conf`. */
   async hbaFile(): Promise<string> {
-    return this.settings.pathSetting('hba_file', 'pg_hba.conf', this.dataDirectory);
+    if (this.#layout.hbaFile !== null) return this.#layout.hbaFile;
+    return this.settings.pathSetting('hba_file', 'pg_hba.conf', this.dataDirectory, this.#layout.defaultDirectory);
   }
 
   /** pg_hba.conf in the lossless editor; `save()` keeps the file's owner and mode. Call reload() after. */
@@ -1048,7 +1182,8 @@ export class Cluster {
    */
   async unknownSettings(names: Iterable<string>): Promise<Array<{ name: string; suggestion: string | null }>> {
     const list = settingNamesArgument(names);
-    return unknownSettingNames(this.daemonPath, this.#describeSettings(), this.dataDirectory, list);
+    const configArgs = this.#layout.isSplit ? ['-c', `config_file=${this.configFile}`] : [];
+    return unknownSettingNames(this.daemonPath, this.#describeSettings(), this.dataDirectory, list, configArgs);
   }
 
   /**
@@ -1074,9 +1209,10 @@ export class Cluster {
       : () => describeSettings(this.daemonPath, { bindir: this.installation.paths['bindir'] ?? null });
   }
 
-  /** The pg_ident.conf the server reads: the `ident_file` setting, by default `<dataDirectory>/pg_ident.conf`. */
+  /** The pg_ident.conf the server reads: the `identFile` option, else the `ident_file` setting, by default `<configDirectory or dataDirectory>/pg_ident.conf`. */
   async identFile(): Promise<string> {
-    return this.settings.pathSetting('ident_file', 'pg_ident.conf', this.dataDirectory);
+    if (this.#layout.identFile !== null) return this.#layout.identFile;
+    return this.settings.pathSetting('ident_file', 'pg_ident.conf', this.dataDirectory, this.#layout.defaultDirectory);
   }
 
   /** pg_ident.conf in the lossless editor, read with the server's major; `save()` keeps owner and mode. Call reload() after. */
@@ -1181,7 +1317,7 @@ export class Cluster {
     await this.settings.load(); // ClusterNotInitializedError when there is no postgresql.conf
     const files = (await this.settings.effective()).settings;
     const read = (name: string): string | undefined => {
-      const given = settings[name];
+      const given = settings[name] ?? this.#serverSettings[name];
       if (given !== undefined) return typeof given === 'boolean' ? formatBoolean(given) : String(given);
       return files.get(name)?.value ?? undefined;
     };

@@ -28,6 +28,8 @@ export async function unknownSettingNames(
   describe: DescribeSettings,
   dataDirectory: string,
   names: readonly string[],
+  /** Given to `postgres -C` after `-D`: `-c config_file=…` for a cluster whose postgresql.conf is elsewhere. */
+  configArgs: readonly string[] = [],
 ): Promise<Array<{ name: string; suggestion: string | null }>> {
   const candidates = names.filter((name) => !name.includes('.'));
   if (postgres === null || candidates.length === 0) return [];
@@ -40,15 +42,15 @@ export async function unknownSettingNames(
   const unknown: Array<{ name: string; suggestion: string | null }> = [];
   for (const name of candidates) {
     const lower = foldSettingName(name);
-    if (known.has(lower) || (await serverKnows(postgres, dataDirectory, lower))) continue;
+    if (known.has(lower) || (await serverKnows(postgres, dataDirectory, lower, configArgs))) continue;
     unknown.push({ name, suggestion: nearest(lower, known) });
   }
   return unknown;
 }
 
-async function serverKnows(postgres: string, dataDirectory: string, name: string): Promise<boolean> {
+async function serverKnows(postgres: string, dataDirectory: string, name: string, configArgs: readonly string[]): Promise<boolean> {
   try {
-    await runCommand(postgres, ['-C', name, '-D', dataDirectory, '-c', 'lc_messages=C'], { timeout: 10_000, env: { LC_ALL: undefined, LC_MESSAGES: 'C' } });
+    await runCommand(postgres, ['-C', name, '-D', dataDirectory, ...configArgs, '-c', 'lc_messages=C'], { timeout: 10_000, env: { LC_ALL: undefined, LC_MESSAGES: 'C' } });
     return true;
   } catch (error) {
     if (!(error instanceof CommandError)) throw error;

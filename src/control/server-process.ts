@@ -34,6 +34,8 @@ export interface SpawnServerOptions {
   parentDeathSignal?: NodeJS.Signals | null;
   /** Extra environment variables. `LC_MESSAGES=C` is always set so messages can be classified. */
   env?: Readonly<Record<string, string>>;
+  /** Start from this process's environment (default), or false: `env` alone (pg_ctlcluster's way with Debian's `environment` file). */
+  inheritEnv?: boolean;
   /** Receives each line the server writes (followed from the log file, or split from the pipe). */
   onOutputLine?: (line: string) => void;
   /**
@@ -130,13 +132,13 @@ export class ServerProcess {
 
   /** Spawns the server. Rejects with a CommandError (`COMMAND_NOT_FOUND`) when it cannot be run. */
   static async spawn(options: SpawnServerOptions): Promise<ServerProcess> {
-    const { postgres, dataDirectory, settings = {}, user, logfile, env = {}, onOutputLine, detached = false } = options;
+    const { postgres, dataDirectory, settings = {}, user, logfile, env = {}, inheritEnv = true, onOutputLine, detached = false } = options;
     if (typeof detached !== 'boolean') throw expected('detached', 'a boolean', detached);
     if (detached && typeof logfile !== 'string') throw expected('logfile', 'a file path (a detached server outlives this process and its streams)', logfile);
     const parentDeathSignal = detached ? null : (options.parentDeathSignal === undefined ? 'SIGQUIT' : options.parentDeathSignal);
     const serverArgs = ['-D', dataDirectory, ...settingsArguments(settings)];
     const command = userCommand(postgres, serverArgs, user, parentDeathSignal === null ? {} : { parentDeathSignal });
-    const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, LC_MESSAGES: 'C' };
+    const childEnv: NodeJS.ProcessEnv = { ...(inheritEnv ? process.env : {}), ...env, LC_MESSAGES: 'C' };
     // LC_ALL would override LC_MESSAGES and translate the messages we classify.
     delete childEnv['LC_ALL'];
 

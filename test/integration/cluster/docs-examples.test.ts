@@ -41,6 +41,11 @@ const expectations: Record<string, PrintedCheck> = {
     expect(printed[0]).toEqual([true, true]);
     expect(printed[1]).toEqual([true, true]);
   },
+  'split-layout.ts': (printed) => {
+    expect(printed[0]).toEqual([['pg_hba.conf', 'pg_ident.conf', 'postgresql.conf'], true]);
+    expect(printed[1]).toEqual([[{ same: true, work_mem: '16MB' }]]);
+    expect(printed[2]).toEqual([3]);
+  },
   'drop.ts': (printed) => {
     expect(printed[0]).toEqual([{ removed: [expect.stringMatching(/\/data$/), expect.stringMatching(/\/wal$/)], kept: [] }]);
     expect(printed[1]).toEqual(['DROP_NOT_A_DIRECTORY']);
@@ -58,3 +63,10 @@ const expectations: Record<string, PrintedCheck> = {
 };
 
 describeDocsExamples('cluster.md', examples, expectations);
+
+describeDocsExamples('found-clusters.md', examples, {
+  'found-clusters.ts': (printed) => {
+    expect(printed[0]).toEqual(['given', 15, 'down', 15]);
+    expect(printed[1]).toEqual(['online', true, true]);
+  },
+});

