@@ -22,7 +22,7 @@ export async function readClusterStatus(cluster: Cluster): Promise<ClusterStatus
   const lock = (await cluster.running()) ? await cluster.postmaster() : null;
   const common = {
     dataDirectory: cluster.dataDirectory,
-    configDirectory: configDirectoryOf(cluster),
+    configDirectory: cluster.configDirectory,
     logFile: cluster.logPath,
     version: String(cluster.installation.versionInfo.major),
   };
@@ -38,11 +38,6 @@ async function compiledDefault(cluster: Cluster, name: string): Promise<string |
   if (installation.describeSettings === undefined) return null;
   const described = await installation.describeSettings().catch(() => []);
   return described.find((setting) => setting.name === name)?.bootValue ?? null;
-}
-
-/** `cluster.configDirectory` (split layouts). */
-function configDirectoryOf(cluster: Cluster): string | null {
-  return (cluster as { configDirectory?: string | null }).configDirectory ?? null;
 }
 
 /** The status as aligned `name: value` lines, `online`/`down` first. */

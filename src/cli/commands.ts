@@ -1,4 +1,5 @@
 import type { CliCommand } from './cli-command.js';
+import { clustersCommand } from './clusters-command.js';
 import { confCommand } from './conf-command.js';
 import { createCommand } from './create-command.js';
 import { dropCommand } from './drop-command.js';
@@ -14,6 +15,7 @@ import { tmpCommand } from './tmp.js';
  */
 export const commands: readonly CliCommand[] = [
   listCommand,
+  clustersCommand,
   tmpCommand,
   createCommand,
   startCommand,

@@ -26,8 +26,7 @@ export const confCommand: CliCommand = {
     if ((action === 'get' || action === 'unset') && args.length === 0) throw new UsageError(`${action} expects one or more setting names`, 'conf');
     if (action === 'set' && (args.length === 0 || args.length % 2 !== 0)) throw new UsageError('set expects pairs of a setting name and its value: set work_mem 64MB [name value]...', 'conf');
     const cluster = await openCluster(spec, io, 'conf');
-    // TODO(cli-lib merge): cluster.configFile.
-    const file = (cluster as { configFile?: string }).configFile ?? `${cluster.dataDirectory}/postgresql.conf`;
+    const file = cluster.configFile;
 
     if (action === 'show') {
       const entries = await cluster.settings.entries();

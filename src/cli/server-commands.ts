@@ -11,6 +11,7 @@ import { UsageError } from './usage-error.js';
 const CLUSTER = '<cluster>';
 const clusterHelp = '<cluster> is <major>/<name> (a Debian cluster), a data directory path (with a /), or a name of ours';
 const modeOption: CliOption = { name: 'mode', type: 'string', value: 'mode', description: 'How to stop: smart, fast (the default, as pg_ctl) or immediate' };
+const forceOption: CliOption = { name: 'force', type: 'boolean', description: 'A Debian cluster: even while its systemd unit runs it' };
 const timeoutOption: CliOption = { name: 'timeout', type: 'string', value: 'ms', description: 'Milliseconds to wait (default 10000)' };
 
 /** The one `<cluster>` positional of a command; another word is a usage error. */
@@ -38,13 +39,13 @@ function timeoutOf(values: ParsedCommandLine['values'], command: string): { time
 export const startCommand: CliCommand = {
   name: 'start',
   summary: 'Start a cluster\'s server and leave it running (as pg_ctl start)',
-  usage: `${CLUSTER} [--timeout <ms>] [--json]`,
+  usage: `${CLUSTER} [--timeout <ms>] [--force] [--json]`,
   positionals: true,
-  options: [timeoutOption, jsonOption],
+  options: [timeoutOption, forceOption, jsonOption],
   async run(commandLine, io) {
     const spec = clusterArgument(commandLine, 'start');
     const options = timeoutOf(commandLine.values, 'start');
-    const cluster = await openCluster(spec, io, 'start');
+    const cluster = await openCluster(spec, io, 'start', { force: commandLine.values.force === true });
     const started = await cluster.start({ detached: true, ...options });
     const status = await readClusterStatus(cluster);
     const said = started.alreadyRunning ? `already running (pid ${started.pid})` : `started (pid ${started.pid})`;
@@ -57,14 +58,14 @@ export const startCommand: CliCommand = {
 export const stopCommand: CliCommand = {
   name: 'stop',
   summary: 'Stop a cluster\'s server (fast shutdown unless --mode says otherwise)',
-  usage: `${CLUSTER} [--mode smart|fast|immediate] [--timeout <ms>] [--json]`,
+  usage: `${CLUSTER} [--mode smart|fast|immediate] [--timeout <ms>] [--force] [--json]`,
   positionals: true,
-  options: [modeOption, timeoutOption, jsonOption],
+  options: [modeOption, timeoutOption, forceOption, jsonOption],
   async run(commandLine, io) {
     const spec = clusterArgument(commandLine, 'stop');
     const mode = readMode(commandLine.values, 'stop');
     const options = { ...timeoutOf(commandLine.values, 'stop'), mode };
-    const cluster = await openCluster(spec, io, 'stop');
+    const cluster = await openCluster(spec, io, 'stop', { force: commandLine.values.force === true });
     const result = await cluster.stop(options);
     const text = result.wasRunning ? `${spec}: stopped (pid ${result.pid}, ${result.finalMode} shutdown, ${Math.round(result.durationMs)} ms)\n` : `${spec}: was not running\n`;
     printResult(io, commandLine.values.json === true, { wasRunning: result.wasRunning, pid: result.pid, mode: result.mode, finalMode: result.finalMode, stopped: result.stopped, durationMs: result.durationMs }, text);
@@ -76,14 +77,14 @@ export const stopCommand: CliCommand = {
 export const restartCommand: CliCommand = {
   name: 'restart',
   summary: 'Restart a cluster\'s server (or start it) and leave it running',
-  usage: `${CLUSTER} [--mode smart|fast|immediate] [--timeout <ms>] [--json]`,
+  usage: `${CLUSTER} [--mode smart|fast|immediate] [--timeout <ms>] [--force] [--json]`,
   positionals: true,
-  options: [modeOption, timeoutOption, jsonOption],
+  options: [modeOption, timeoutOption, forceOption, jsonOption],
   async run(commandLine, io) {
     const spec = clusterArgument(commandLine, 'restart');
     const mode = readMode(commandLine.values, 'restart');
     const options = { ...timeoutOf(commandLine.values, 'restart'), mode };
-    const cluster = await openCluster(spec, io, 'restart');
+    const cluster = await openCluster(spec, io, 'restart', { force: commandLine.values.force === true });
     const started = await cluster.restart({ detached: true, ...options });
     const status = await readClusterStatus(cluster);
     printResult(io, commandLine.values.json === true, status, `${spec}: restarted (pid ${started.pid}), port ${status.port}, log ${status.logFile}\n`);
