@@ -158,7 +158,7 @@ async function debianCandidate(configDirectory: string, version: string, name: s
   const pgCtlOptions = attempt(() => parsePgCtlOptions(pgCtlValues['pg_ctl_options'] ?? '', join(configDirectory, 'pg_ctl.conf')), null);
   const environmentText = await readText('environment');
   const environment = environmentText === null ? {} : attempt(() => parseDebianConfFile(environmentText, join(configDirectory, 'environment')), null);
-  const conf = await readSettings(join(configDirectory, 'postgresql.conf'), null, Number.parseInt(version, 10));
+  const conf = await readSettings(join(configDirectory, 'postgresql.conf'), null, Number.parseInt(version, 10), problems);
   let dataDirectory = conf.get('data_directory') ?? null;
   if (dataDirectory === null || dataDirectory === '') {
     // cluster_data_directory's fall-backs: a `pgdata` link, or the data in the config folder itself.
@@ -277,9 +277,16 @@ async function readMajor(dataDirectory: string): Promise<number | null> {
   return Number.parseInt(text, 10);
 }
 
-/** The effective settings of a postgresql.conf (and postgresql.auto.conf), by lower-case name; empty when it cannot be read. */
-async function readSettings(configFile: string, autoConfPath: string | null, major: number | null): Promise<Map<string, string>> {
-  const set = await readConfigFileSet(configFile, { autoConfPath, ...(major !== null && major > 0 ? { major } : {}) }).catch(() => null);
+/**
+ * The effective settings of a postgresql.conf (and postgresql.auto.conf), by lower-case name;
+ * empty when it cannot be read, and then `problems` gets why (a link is not followed).
+ */
+async function readSettings(configFile: string, autoConfPath: string | null, major: number | null, problems: string[]): Promise<Map<string, string>> {
+  const set = await readConfigFileSet(configFile, { autoConfPath, ...(major !== null && major > 0 ? { major } : {}) }).catch((error: unknown) => {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'EACCES') problems.push(`${configFile} cannot be read: ${(error as Error).message}`);
+    return null;
+  });
   const values = new Map<string, string>();
   for (const [name, entry] of set?.settings ?? []) if (entry.value !== null) values.set(name, entry.value);
   return values;
@@ -301,7 +308,8 @@ async function describeCandidate(candidate: Candidate, chooseInstallation: Choos
   const major = (await readMajor(dataDirectory)) ?? candidate.major;
   const configDirectory = candidate.configDirectory;
   const configFile = join(configDirectory ?? dataDirectory, 'postgresql.conf');
-  const settings = await readSettings(configFile, join(dataDirectory, 'postgresql.auto.conf'), major);
+  // Problems reading the files of a Debian cluster were noted with its candidate.
+  const settings = await readSettings(configFile, join(dataDirectory, 'postgresql.auto.conf'), major, candidate.debian === null ? problems : []);
   let installation: Installation | null = null;
   if (major === null) problems.push('its major version is unknown (PG_VERSION cannot be read)');
   else {

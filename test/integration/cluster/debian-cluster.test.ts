@@ -181,6 +181,21 @@ describe.skipIf(!isRoot || !hasPostgresqlCommon)('a Debian cluster made by pg_cr
     expect(lsclusters().status).toBe('down');
   });
 
+  it('a missing run folder is made before the start, owner postgres, mode 2775, as pg_ctlcluster makes /var/run/postgresql (at another path: the real one is in use)', async () => {
+    const { mkdtempSync, rmSync, statSync } = await import('node:fs');
+    const scratch = mkdtempSync('/tmp/pgct-run-');
+    const runDirectory = join(scratch, 'postgresql');
+    const cluster = await Cluster.fromDebian('15', name, { runDirectory });
+    try {
+      await cluster.start();
+      const stats = statSync(runDirectory);
+      expect({ uid: stats.uid, mode: (stats.mode & 0o7777).toString(8) }).toEqual({ uid: Number(run('id', ['-u', 'postgres']).trim()), mode: '2775' });
+    } finally {
+      await cluster.stop({ mode: 'fast' });
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
   it('start.conf `disabled`: CLUSTER_DISABLED, as pg_ctlcluster refuses', async () => {
     const startConf = join(confDir, 'start.conf');
     const before = readFileSync(startConf, 'utf8');

@@ -76,7 +76,7 @@ describe.each(majors)('PostgreSQL $major', ({ major, bindir }) => {
     expect(await cluster.readyForConnections()).toBeNull();
 
     const started = await cluster.start({ settings: ws.settings });
-    expect(started).toEqual({ pid: started.pid, alreadyRunning: false, logfile: cluster.logPath });
+    expect(started).toEqual({ pid: started.pid, alreadyRunning: false, logfile: cluster.logPath, detached: false });
     expect(await cluster.running()).toBe(true);
     expect(await cluster.readyForConnections()).toBe(true);
     expect(await cluster.pid()).toBe(started.pid);

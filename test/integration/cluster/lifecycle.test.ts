@@ -55,7 +55,7 @@ describe.each(installations)('lifecycle on PostgreSQL %s', (_name, installation,
     expect(row).toEqual({ major, lc: 'C' });
 
     // A second start is a no-op that says so.
-    expect(await cluster.start({ settings: ws.settings })).toEqual({ pid: started.pid, alreadyRunning: true, logfile: `${ws.dataDirectory}.log` });
+    expect(await cluster.start({ settings: ws.settings })).toEqual({ pid: started.pid, alreadyRunning: true, logfile: `${ws.dataDirectory}.log`, detached: false });
 
     // reload reports a setting that needs a restart, and an invalid line.
     const confPath = join(ws.dataDirectory, 'postgresql.conf');

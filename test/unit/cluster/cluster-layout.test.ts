@@ -63,3 +63,20 @@ describe('new Cluster(…, layout options): bad ones and bad combinations are In
     expect([plain.configFile, plain.configDirectory]).toEqual(['/d/postgresql.conf', null]);
   });
 });
+
+describe('new Cluster(…, { serverSettings, serverEnvironment, logfile, beforeControl }): bad ones are InvalidArgumentError', () => {
+  it.each([
+    [{ serverSettings: { 'bad name': 'x' } }, 'Expected `settings.bad name` to be a valid setting name, got `bad name`'],
+    [{ serverSettings: null }, 'Expected `serverSettings` to be an object of setting names to values, got `null`'],
+    [{ serverEnvironment: { LANG: 1 } }, 'Expected `serverEnvironment` to be an object of variable names to strings, got `{"LANG":1}`'],
+    [{ logfile: 'server.log' }, 'Expected `logfile` to be an absolute path, got `server.log`'],
+    [{ beforeControl: 'no' }, 'Expected `beforeControl` to be a function, got `no`'],
+  ])('%j', (options, message) => {
+    expect(() => new Cluster(installation, '/d', options as never)).toThrow(message);
+  });
+
+  it('logfile moves logPath', () => {
+    expect(new Cluster(installation, '/d', { logfile: '/var/log/postgresql/x.log' }).logPath).toBe('/var/log/postgresql/x.log');
+    expect(new Cluster(installation, '/d').logPath).toBe('/d.log');
+  });
+});
