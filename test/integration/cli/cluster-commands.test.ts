@@ -271,7 +271,7 @@ describe.sequential('pg-cluster cluster commands', () => {
       [['stop', 'app', '--timeout', '-1'], 'stop', "Option '--timeout' argument is ambiguous"],
       [['stop', 'app', '--timeout=-1'], 'stop', '--timeout expects a positive integer, got `-1`'],
       [['restart', 'app', '--timeout', 'soon'], 'restart', '--timeout expects a positive integer, got `soon`'],
-      [['status', 'a b'], 'status', '`a b` is no cluster name (letters, digits, _ . -, at most 63, no leading punctuation) and no path (a path contains a /: ./a b)'],
+      [['status', 'a b'], 'status', '`a b` is no cluster name (letters, digits, _ . -, not starting with . or -, at most 64) and no path (a path contains a /: ./a b)'],
       [['create'], 'create', 'expects a directory (a path with a /) or a name for the new cluster'],
       [['create', 'x', '--port', '70000'], 'create', '--port expects a port from 1 to 65535, got `70000`'],
       [['create', 'x', '--set', 'novalue'], 'create', '--set expects name=value, got `novalue`'],
