@@ -7,12 +7,14 @@ export interface CliOption {
   short?: string;
   /** Placeholder for the value of a string option in the help text. */
   value?: string;
+  /** A string option that may be given more than once: its value is the array of them all. */
+  multiple?: boolean;
   description: string;
 }
 
 /** The values of a command's options after parsing, and its positional arguments. */
 export interface ParsedCommandLine {
-  values: Record<string, string | boolean | undefined>;
+  values: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
 }
 
@@ -28,5 +30,11 @@ export interface CliCommand {
   options: readonly CliOption[];
   /** Whether the command takes positional arguments (default: it takes none). */
   positionals?: boolean;
+  /**
+   * Whether the positionals are a command to run, after `--` (`tmp -- psql …`): a word before
+   * `--` is then a usage error that says to put `--` before the command, and `--` must be
+   * followed by one.
+   */
+  runsCommand?: boolean;
   run(commandLine: ParsedCommandLine, io: CliIo): Promise<number>;
 }

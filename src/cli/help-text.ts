@@ -12,7 +12,8 @@ export function formatMainHelp(commands: readonly CliCommand[], defaultCommand: 
     ...commands.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}${command.name === defaultCommand ? ' (the default)' : ''}`),
     '',
     'Options:',
-    '  -h, --help  Show help; `pg-cluster <command> --help` for a command',
+    '  -h, --help     Show help; `pg-cluster <command> --help` for a command',
+    '  -V, --version  Print the version of pg-cluster',
     '',
   ].join('\n');
 }

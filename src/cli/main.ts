@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-import { realpathSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
+import { readFileSync, realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PgClusterError } from '../index.js';
 import type { CliCommand } from './cli-command.js';
 import { exitCodes, type CliIo } from './cli-io.js';
@@ -11,7 +12,8 @@ import { UsageError } from './usage-error.js';
 
 /**
  * Runs `pg-cluster` with `argv` (without the node and script paths) and resolves to the exit
- * status: 0 done, 1 the action failed, 2 the command line was wrong (message on stderr).
+ * status: 0 done, 1 the action failed, 2 the command line was wrong (message on stderr), 3 no
+ * such cluster (`status`), and for `tmp -- cmd` the command's own (125: the cluster could not be made).
  */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   try {
@@ -19,6 +21,12 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     if (first === '--help' || first === '-h' || first === 'help') {
       const named = first === 'help' && rest[0] !== undefined ? findCommand(rest[0]) : undefined;
       io.stdout.write(named ? formatCommandHelp(named) : formatMainHelp(commands, defaultCommandName));
+      return exitCodes.ok;
+    }
+    if (first === '--version' || first === '-V') {
+      if (rest.length > 1 || (rest.length === 1 && rest[0] !== '--json')) throw new UsageError(`--version takes no arguments but --json, got \`${rest.join(' ')}\``, null);
+      const version = packageVersion();
+      io.stdout.write(rest[0] === '--json' ? `${JSON.stringify({ version })}\n` : `pg-cluster ${version}\n`);
       return exitCodes.ok;
     }
     const explicit = first !== undefined && !first.startsWith('-');
@@ -46,6 +54,23 @@ function findCommand(name: string): CliCommand {
   const command = commands.find((candidate) => candidate.name === name);
   if (!command) throw new UsageError(`unknown command \`${name}\` (commands: ${commands.map((c) => c.name).join(', ')})`, null);
   return command;
+}
+
+/** The version in pg-cluster's package.json: the first one up from this module (src/cli, dist/cli, a test's build). */
+function packageVersion(): string {
+  for (let folder = dirname(fileURLToPath(import.meta.url)); ; folder = dirname(folder)) {
+    const manifest = readManifest(join(folder, 'package.json'));
+    if (manifest?.name === 'pg-cluster' && typeof manifest.version === 'string') return manifest.version;
+    if (dirname(folder) === folder) return 'unknown';
+  }
+}
+
+function readManifest(path: string): { name?: unknown; version?: unknown } | null {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as { name?: unknown; version?: unknown };
+  } catch {
+    return null;
+  }
 }
 
 function processIo(): CliIo {

@@ -84,7 +84,7 @@ function splitList(text: string): string[] {
   return text.split(',').map((item) => item.trim()).filter((item) => item !== '');
 }
 
-async function targetFrom(values: Record<string, string | boolean | undefined>, io: CliIo): Promise<ProvisionTarget> {
+async function targetFrom(values: Record<string, string | boolean | string[] | undefined>, io: CliIo): Promise<ProvisionTarget> {
   const dataDir = values['data-dir'];
   if (typeof dataDir === 'string') {
     if (!isAbsolute(dataDir)) throw new UsageError('--data-dir expects an absolute path', 'provision');

@@ -1,9 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
-import { CommandError, createTemporaryCluster, runInherited, waitForCleanup, type TemporaryClusterOptions } from '../index.js';
+import { CommandError, ConnectionInfo, createTemporaryCluster, runInherited, waitForCleanup, type TemporaryCluster, type TemporaryClusterOptions } from '../index.js';
 import type { CliCommand } from './cli-command.js';
 import { exitCodes, type CliIo } from './cli-io.js';
 import { InterruptListener, statusForSignal } from './interrupt-listener.js';
+import { readInteger, readList, readPasswordFile, readSettings } from './option-values.js';
+import { progressPrinter } from './progress-printer.js';
 import { UsageError } from './usage-error.js';
 
 /**
@@ -12,23 +13,31 @@ import { UsageError } from './usage-error.js';
  * is still starting cancels the start (exit status 128 + n, nothing printed). With `-- command args…`,
  * runs the command in the foreground with PGHOST, PGPORT, PGUSER, PGDATABASE (and PGPASSWORD)
  * set, removes the cluster once it has exited (also after a failure, Ctrl-C or SIGTERM, which
- * go to the command first), and exits with the command's status (128 + n for signal n).
+ * go to the command first), and exits with the command's status (128 + n for signal n; 125 when
+ * the cluster could not be made and the command never ran). With `--tcp` (or `--ssl`, which
+ * implies it) the command gets the TCP form: PGHOST=127.0.0.1 (and PGSSLMODE=require).
  */
 export const tmpCommand: CliCommand = {
   name: 'tmp',
   summary: 'Start a throwaway cluster, print how to connect, remove it on Ctrl-C (or run a command against it)',
-  usage: '[--major <n>] [--tcp] [--port <n>] [--password <p> | --password-file <path>] [--auth <method>] [--database <name>] [--run-as <user>] [--keep] [--json] [-- <command> [args…]]',
+  usage:
+    '[--major <n>] [--set <name=value>]... [--tcp] [--ssl] [--port <n>] [--password <p> | --password-file <path>] [--auth <method>] [--database <name>] [--extension <name>]... [--run-as <user>] [--keep] [--verbose] [--json] [-- <command> [args…]]',
   positionals: true,
+  runsCommand: true,
   options: [
     { name: 'major', type: 'string', value: 'n', description: 'The PostgreSQL major version to use (default: the default installation)' },
-    { name: 'tcp', type: 'boolean', description: 'Also listen on localhost, on a free port' },
+    { name: 'set', short: 'c', type: 'string', multiple: true, value: 'name=value', description: 'A server setting, e.g. -c log_statement=all (repeatable)' },
+    { name: 'tcp', type: 'boolean', description: 'Also listen on localhost, on a free port (the command gets PGHOST=127.0.0.1)' },
+    { name: 'ssl', type: 'boolean', description: 'TLS with a self-signed certificate over TCP (implies --tcp; the command gets PGSSLMODE=require)' },
     { name: 'port', type: 'string', value: 'n', description: 'Listen on localhost on this port' },
     { name: 'password', type: 'string', value: 'p', description: 'Require this password (scram-sha-256) for postgres (visible to ps: prefer --password-file)' },
     { name: 'password-file', type: 'string', value: 'path', description: 'Require the password on the first line of this file' },
     { name: 'auth', type: 'string', value: 'method', description: 'trust or scram-sha-256 (default: trust on the private socket; over TCP a password, generated unless given)' },
     { name: 'database', type: 'string', value: 'name', description: 'Create this database and make it the default one' },
+    { name: 'extension', type: 'string', multiple: true, value: 'name', description: 'Create this extension in the default database (repeatable)' },
     { name: 'run-as', type: 'string', value: 'user', description: 'As root: the OS user the server runs as (default: $PG_CLUSTER_RUN_AS, else postgres)' },
     { name: 'keep', type: 'boolean', description: 'Keep the cluster folder afterwards (for debugging) and print where it is' },
+    { name: 'verbose', type: 'boolean', description: 'Say on stderr what a slow start is doing (shown anyway when stderr is a terminal)' },
     { name: 'json', type: 'boolean', description: 'Print the connection parameters as JSON' },
   ],
   async run({ values, positionals }, io) {
@@ -37,9 +46,18 @@ export const tmpCommand: CliCommand = {
     // runs keeps it from running, and none is lost between phases (see InterruptListener).
     using interrupts = new InterruptListener();
     const options: TemporaryClusterOptions = {};
-    if (values.major !== undefined) options.major = toInteger('major', values.major);
-    if (values.port !== undefined) options.port = toInteger('port', values.port);
+    const major = readInteger(values, 'major', 'tmp');
+    if (major !== undefined) options.major = major;
+    const port = readInteger(values, 'port', 'tmp');
+    if (port !== undefined) options.port = port;
     if (values.tcp === true) options.tcp = true;
+    if (values.ssl === true) options.ssl = true;
+    const settings = readSettings(values, 'tmp');
+    if (Object.keys(settings).length > 0) options.settings = settings;
+    const extensions = readList(values, 'extension', 'tmp');
+    if (extensions.length > 0) options.extensions = extensions;
+    const onProgress = progressPrinter(io, values.verbose === true);
+    if (onProgress !== undefined) options.onProgress = onProgress;
     const password = await passwordFrom(values.password, values['password-file']);
     if (password !== undefined) options.password = password;
     if (values.auth !== undefined) {
@@ -63,18 +81,22 @@ export const tmpCommand: CliCommand = {
     } catch (error) {
       // Cancelled by the signal (the creation removed what it had made): end as the signal would.
       if (interrupts.received !== null) return statusForSignal(interrupts.received);
-      throw error;
+      if (file === undefined) throw error;
+      // The command never ran: a status of its own, which no command's own failure is confused with.
+      io.stderr.write(`pg-cluster: ${describeError(error)}\n`);
+      return exitCodes.clusterNotMade;
     }
     try {
       // A signal after the last step the creation could cancel: print nothing, run nothing.
       if (interrupts.received !== null) return statusForSignal(interrupts.received);
       // runInherited adds its forwarding listeners before its first await: from here on, signals go to the command.
-      if (file !== undefined) return await runAgainst(cluster.env(), file, args, io);
+      if (file !== undefined) return await runAgainst(commandEnv(cluster, options.ssl === true), file, args, io);
       const info = cluster.connectionInfo;
       if (values.json === true) {
         const tcp = cluster.tcpConnectionInfo;
         const tcpForms = tcp === null ? {} : { tcpConnectionString: tcp.connectionString(), tcpUri: tcp.uri() };
-        io.stdout.write(`${JSON.stringify({ ...info.toParameters({ includePassword: true }), connectionString: info.connectionString(), uri: info.uri(), ...tcpForms, directory: cluster.directory })}\n`);
+        const ssl = options.ssl === true ? { sslmode: 'require' } : {};
+        io.stdout.write(`${JSON.stringify({ ...info.toParameters({ includePassword: true }), connectionString: info.connectionString(), uri: info.uri(), ...tcpForms, ...ssl, directory: cluster.directory })}\n`);
       } else {
         io.stdout.write(
           [
@@ -82,7 +104,7 @@ export const tmpCommand: CliCommand = {
             `  connection string: ${info.connectionString()}`,
             `  URI:               ${info.uri()}`,
             `  psql:              psql ${quoteForShell(info.connectionString())}`,
-            ...(cluster.tcpConnectionInfo === null ? [] : [`  over TCP:          ${cluster.tcpConnectionInfo.uri()}`]),
+            ...(cluster.tcpConnectionInfo === null ? [] : [`  over TCP:          ${cluster.tcpConnectionInfo.uri()}${options.ssl === true ? ' (TLS: add sslmode=require)' : ''}`]),
             'Press Ctrl-C to stop it and remove it.',
             '',
           ].join('\n'),
@@ -117,6 +139,23 @@ async function runAgainst(env: Record<string, string | undefined>, file: string,
   }
 }
 
+/**
+ * The libpq environment for the command: the socket's, or with TCP the TCP form with
+ * PGHOST=127.0.0.1 (what the server listens on for `localhost`), and PGSSLMODE=require with SSL.
+ */
+function commandEnv(cluster: TemporaryCluster, ssl: boolean): Record<string, string | undefined> {
+  const tcp = cluster.tcpConnectionInfo;
+  if (tcp === null) return cluster.env();
+  const env: Record<string, string | undefined> = new ConnectionInfo({ ...tcp.toParameters({ includePassword: true }), host: '127.0.0.1' }).env();
+  if (ssl) env['PGSSLMODE'] = 'require';
+  return env;
+}
+
+function describeError(error: unknown): string {
+  const code = typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string' ? ` [${(error as { code: string }).code}]` : '';
+  return `${error instanceof Error ? error.message : String(error)}${code}`;
+}
+
 /** What a POSIX shell exits with for a command it cannot find. */
 const commandNotFound = 127;
 
@@ -124,29 +163,14 @@ const commandNotFound = 127;
  * The password from `--password` or from the first line of `--password-file` (as `initdb
  * --pwfile` reads it: up to the first newline, a CR before it dropped). Not both; not empty.
  */
-async function passwordFrom(inline: string | boolean | undefined, file: string | boolean | undefined): Promise<string | undefined> {
+async function passwordFrom(inline: string | boolean | string[] | undefined, file: string | boolean | string[] | undefined): Promise<string | undefined> {
   if (inline !== undefined && file !== undefined) throw new UsageError('--password and --password-file exclude each other', 'tmp');
   if (typeof inline === 'string') {
     if (inline === '') throw new UsageError('--password expects a non-empty password', 'tmp');
     return inline;
   }
   if (typeof file !== 'string') return undefined;
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new UsageError(`--password-file cannot read ${file} (${reason})`, 'tmp', { cause: error });
-  }
-  const password = (text.split('\n', 1)[0] ?? '').replace(/\r$/, '');
-  if (password === '') throw new UsageError(`--password-file ${file} has an empty first line`, 'tmp');
-  return password;
-}
-
-function toInteger(name: string, value: string | boolean): number {
-  const number = Number(value);
-  if (typeof value !== 'string' || !Number.isInteger(number) || number <= 0) throw new UsageError(`--${name} expects a positive integer, got \`${String(value)}\``, 'tmp');
-  return number;
+  return readPasswordFile(file, 'tmp');
 }
 
 function quoteForShell(word: string): string {

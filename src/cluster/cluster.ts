@@ -41,6 +41,7 @@ import {
   type ServerRemains,
   type SettingValue,
   UnsafeLogFileError,
+  validateProgressListener,
 } from '../control/index.js';
 import { formatBoolean, type AllowedSettingValues, type ConfigValue } from '../config/index.js';
 import { expected } from '../errors.js';
@@ -445,6 +446,7 @@ export class Cluster {
   async init(options: InitOptions = {}): Promise<void> {
     const { password, timeout = DEFAULT_TIMEOUT, signal } = options;
     validateTimeout(timeout);
+    validateProgressListener(options.onProgress);
     signal?.throwIfAborted();
     if (password !== undefined && (typeof password !== 'string' || password.includes('\n') || password.includes('\0'))) {
       throw expected('password', 'a string without newlines', '<redacted>');
@@ -490,6 +492,7 @@ export class Cluster {
       }
       const command = userCommand(program, args, user);
       this.#emit({ type: 'init', message: `initdb ${this.dataDirectory}`, dataDirectory: this.dataDirectory, command: initdb, args });
+      options.onProgress?.({ step: 'initdb', message: `running initdb for ${this.dataDirectory}` });
       const started = Date.now();
       try {
         const result = await runCommand(command.file, command.args, {

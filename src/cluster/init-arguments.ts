@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import type { ProgressListener } from '../control/index.js';
 import { expected } from '../errors.js';
 
 /** Options of Cluster.init, mapped to initdb's. */
@@ -53,6 +54,8 @@ export interface InitOptions {
   /** Milliseconds; default 10,000 (initdb takes 1 to 3 s here with syncing; pass more on a slow disk). */
   timeout?: number;
   signal?: AbortSignal;
+  /** Told when initdb starts (`step: 'initdb'`), for a command line to show; nothing is printed. */
+  onProgress?: ProgressListener;
 }
 
 /** The pg_ident.conf map that init()'s default `peer` rules name. */

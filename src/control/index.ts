@@ -22,3 +22,6 @@ export * from './server-remains.js';
 export * from './shared-memory.js';
 export * from './removal-error.js';
 export * from './remove-tree.js';
+export * from './progress.js';
+export * from './certificate-error.js';
+export * from './self-signed-certificate.js';

@@ -4,7 +4,17 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import pg from 'pg';
 import { Cluster, ClusterStartupError, computeScramVerifier } from '../cluster/index.js';
-import { handOverCreatedFolder, registerExitCleanup, removeTree, removeTreeSync, resolveRunAs, type SettingValue } from '../control/index.js';
+import {
+  handOverCreatedFolder,
+  registerExitCleanup,
+  removeTree,
+  removeTreeSync,
+  resolveRunAs,
+  validateProgressListener,
+  writeSelfSignedCertificate,
+  type ProgressListener,
+  type SettingValue,
+} from '../control/index.js';
 import { defaultInstallation, type Installation } from '../installation/index.js';
 import { expected } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
@@ -86,6 +96,18 @@ export interface TemporaryClusterOptions {
   timeout?: number;
   signal?: AbortSignal;
   log?: ThrowawayLog;
+  /**
+   * Serve TLS over TCP (implies `tcp`) with a self-signed certificate for `localhost`,
+   * 127.0.0.1 and ::1 made by `openssl` in the cluster's folder (the key of mode 0600, owned by
+   * the server's user): `ssl = on`, so clients can ask for `sslmode=require`. Without
+   * `openssl` on PATH, a {@link CertificateError} `OPENSSL_NOT_FOUND`.
+   */
+  ssl?: boolean;
+  /**
+   * Told what a slow creation is doing as each step starts: a cold template build and its
+   * initdb, the copy, the certificate. For a command line to show; nothing is printed.
+   */
+  onProgress?: ProgressListener;
 }
 
 /** The `auth` choices of a throwaway cluster: see {@link TemporaryClusterOptions.auth}. */
@@ -130,7 +152,7 @@ export async function createTemporaryCluster(options: TemporaryClusterOptions = 
   const { prestart = 0 } = options;
   if (prestart === 0) return createOne(options);
   const installation = options.installation ?? (await discoveredInstallation(options.major));
-  const { signal: _signal, log: _log, timeout: _timeout, prestart: _prestart, installation: _installation, ...shape } = options;
+  const { signal: _signal, log: _log, onProgress: _onProgress, timeout: _timeout, prestart: _prestart, installation: _installation, ...shape } = options;
   const key = JSON.stringify([await installation.fingerprint(), installation.paths.postgres, shape]);
   // Background starts must not be cancelled by this caller's signal.
   const { signal: _callerSignal, ...backgroundOptions } = { ...options, installation, prestart: 0 };
@@ -146,7 +168,7 @@ async function createWarmedUp(options: TemporaryClusterOptions): Promise<Tempora
 }
 
 async function createOne(options: TemporaryClusterOptions): Promise<TemporaryCluster> {
-  const { timeout = 60_000, signal: callerSignal, log } = options;
+  const { timeout = 60_000, signal: callerSignal, log, onProgress } = options;
   const signals = [AbortSignal.timeout(timeout), ...(callerSignal === undefined ? [] : [callerSignal])];
   const signal = AbortSignal.any(signals);
   // Steps with a timeout of their own (initdb: 10 s by default) get what is left of ours.
@@ -189,7 +211,7 @@ async function createOne(options: TemporaryClusterOptions): Promise<TemporaryClu
     const runAsOption = options.runAs !== undefined ? { runAs: options.runAs } : {};
     if (options.template === false) {
       const own = new Cluster(installation, dataDirectory, runAsOption);
-      await own.init({ ...initOptions, timeout: remaining(), signal });
+      await own.init({ ...initOptions, timeout: remaining(), signal, ...(onProgress !== undefined ? { onProgress } : {}) });
       await writeLeanSettings(own);
     } else if (options.templateDirectory !== undefined) {
       const copyStarted = Date.now();
@@ -198,13 +220,20 @@ async function createOne(options: TemporaryClusterOptions): Promise<TemporaryClu
     } else {
       const started = Date.now();
       const cache = new TemplateCache(root.path);
-      const template = await cache.get(installation, initOptions, { ...runAsOption, keepTemplate0: options.keepTemplate0 === true, timeout: remaining(), signal });
+      const template = await cache.get(installation, initOptions, { ...runAsOption, keepTemplate0: options.keepTemplate0 === true, timeout: remaining(), signal, ...(onProgress !== undefined ? { onProgress } : {}) });
       log?.({ type: 'template', message: `template ${template.key}${template.wasCached ? '' : ' built'}`, key: template.key, wasCached: template.wasCached, durationMs: Date.now() - started });
+      if (!template.wasCached) onProgress?.({ step: 'copy', message: `copying the template into ${dataDirectory}` });
       const copyStarted = Date.now();
       const method = await copyDirectory(template.dataDirectory, dataDirectory, user, { signal, staging: clustersFolder });
       log?.({ type: 'copy', message: `copied the template (${method})`, from: template.dataDirectory, to: dataDirectory, method, durationMs: Date.now() - copyStarted });
     }
-    const tcp = options.tcp === true || options.port !== undefined;
+    const tcp = options.tcp === true || options.port !== undefined || options.ssl === true;
+    let sslSettings: Record<string, SettingValue> = {};
+    if (options.ssl === true) {
+      onProgress?.({ step: 'certificate', message: `making a self-signed certificate in ${directory}` });
+      const { certFile, keyFile } = await writeSelfSignedCertificate(directory, { user, timeout: remaining(), signal });
+      sslSettings = { ssl: true, ssl_cert_file: certFile, ssl_key_file: keyFile };
+    }
     // The template's own pg_hba.conf trusts the private socket and rejects TCP. A password is set
     // over the trusted socket once the server runs: TCP asks for it from the start (no password
     // is set until then, so nothing gets in), the socket too once it is set when `auth` says so.
@@ -247,6 +276,7 @@ async function createOne(options: TemporaryClusterOptions): Promise<TemporaryClu
             // nothing outside its folder, and the folder is removed.
             ...(root.isMemory ? { dynamic_shared_memory_type: 'mmap' } : {}),
             ...options.settings,
+            ...sslSettings,
             listen_addresses: tcp ? TCP_HOST : '',
             port,
             unix_socket_directories: directory,
@@ -285,8 +315,10 @@ async function createOne(options: TemporaryClusterOptions): Promise<TemporaryClu
 
 function validate(options: TemporaryClusterOptions): void {
   if (options === null || typeof options !== 'object') throw expected('options', 'an object', options);
-  const { timeout, port, tcp, password, auth, database, extensions, keep, prestart, templateDirectory } = options;
+  const { timeout, port, tcp, password, auth, database, extensions, keep, prestart, templateDirectory, ssl } = options;
   if (templateDirectory !== undefined && !(typeof templateDirectory === 'string' && isAbsolute(templateDirectory))) throw expected('templateDirectory', 'an absolute path', templateDirectory);
+  if (ssl !== undefined && typeof ssl !== 'boolean') throw expected('ssl', 'a boolean', ssl);
+  validateProgressListener(options.onProgress);
   if (prestart !== undefined && !(Number.isInteger(prestart) && prestart >= 0)) throw expected('prestart', 'a non-negative integer', prestart);
   if (prestart !== undefined && prestart > 0 && port !== undefined) throw expected('prestart', '0 when `port` is given (one port, one server)', prestart);
   if (timeout !== undefined && !(typeof timeout === 'number' && timeout > 0)) throw expected('timeout', 'a positive number', timeout);

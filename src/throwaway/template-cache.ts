@@ -3,7 +3,7 @@ import { readdir, realpath, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { InitOptions } from '../cluster/index.js';
 import { Cluster } from '../cluster/index.js';
-import { ensureOwned, removeTree, resolveRunAs } from '../control/index.js';
+import { ensureOwned, removeTree, resolveRunAs, type ProgressListener } from '../control/index.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { readFileNoFollow } from '../fs/regular-file.js';
 import type { Installation } from '../installation/index.js';
@@ -15,7 +15,7 @@ import { isOwnerAlive, readOwnerMarker, writeOwnerMarker } from './owner-marker.
 import { ensurePrivateDirectory } from './throwaway-root.js';
 
 /** The init options a template is built with: everything of Cluster.init that shapes the files. */
-export type TemplateInitOptions = Omit<InitOptions, 'password' | 'waldir' | 'timeout' | 'signal'>;
+export type TemplateInitOptions = Omit<InitOptions, 'password' | 'waldir' | 'timeout' | 'signal' | 'onProgress'>;
 
 /** How long to wait for another process's build of the same template before building one too. */
 const BUILDER_WAIT_MS = 60_000;
@@ -71,6 +71,8 @@ export interface TemplateRequest {
   runAs?: string | null;
   timeout?: number;
   signal?: AbortSignal;
+  /** Told when a template is built (`step: 'template'`, then initdb's `step: 'initdb'`); not called for a cached one. */
+  onProgress?: ProgressListener;
 }
 
 /**
@@ -127,6 +129,7 @@ export class TemplateCache {
     const waited = await this.#awaitOtherBuilder(key, fingerprint, request.signal);
     if (waited !== null) return { ...waited, wasCached: true };
     const build = join(this.directory, `.build-${key}-${process.pid}-${randomBytes(4).toString('hex')}`);
+    request.onProgress?.({ step: 'template', message: `building the template ${key} (initdb, once per installation and options)` });
     const user = await resolveRunAs(request.runAs);
     await ensureOwned(build, user, { mode: 0o700 });
     try {
@@ -136,6 +139,7 @@ export class TemplateCache {
         ...initOptions,
         ...(request.timeout !== undefined ? { timeout: request.timeout } : {}),
         ...(request.signal !== undefined ? { signal: request.signal } : {}),
+        ...(request.onProgress !== undefined ? { onProgress: request.onProgress } : {}),
       });
       await writeLeanSettings(cluster);
       await slimTemplate(cluster.dataDirectory, {

@@ -46,7 +46,7 @@ function splitWords(line: string): string[] {
 }
 
 const normalise = (text: string) =>
-  text.replaceAll(process.cwd(), '/work/main').replace(/\d+/g, 'N').replace(/ +/g, ' ').replace(/ $/gm, '');
+  text.replaceAll(process.cwd(), '/home/me/project').replace(/\d+/g, 'N').replace(/ +/g, ' ').replace(/ $/gm, '');
 
 /** A `tmp` output with the parts that differ per run or machine replaced: the cluster's folder
  * (`<pid>-<random>`, also percent-encoded in a URI) and the server's version. */
@@ -91,8 +91,21 @@ describe('docs/cli.md examples', () => {
       'tmp -- psql -XAtc SELECT 40 + 2',
       'tmp --database app -- sh -c echo "$PGDATABASE as $PGUSER on $PGHOST"; exit 3',
       'tmp -- no-such-program',
+      'tmp psql -XAtc SELECT 1',
+      'tmp --tcp --ssl -- psql -XAtc SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()',
       'tmp --help',
       'tmp --port x',
+      'clusters --help',
+      'create --help',
+      'start --help',
+      'stop --help',
+      'restart --help',
+      'reload --help',
+      'status --help',
+      'conf --help',
+      'hba --help',
+      'drop --help',
+      'stop app --mode gentle',
       '--help',
       'list --help',
       'list --frobnicate',

@@ -37,6 +37,14 @@ const expectations: Record<string, PrintedCheck> = {
   'dispose.ts': (printed) => {
     expect(printed[0]).toEqual([false]);
   },
+  'dispose.try-finally.ts': (printed) => {
+    expect(printed[0]).toEqual([false]);
+  },
+  'temporary-settings.try-finally.ts': (printed) => {
+    expect(printed[0]).toEqual([{ work_mem: '64MB' }, ['shared_buffers']]);
+    expect(printed[1]).toEqual(['the body fails']);
+    expect(printed[2]).toEqual([{ work_mem: '4MB' }, true]);
+  },
   'detached.ts': (printed) => {
     expect(printed[0]).toEqual([true, true]);
     expect(printed[1]).toEqual([true, true]);

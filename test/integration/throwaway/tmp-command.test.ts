@@ -321,7 +321,7 @@ describe('pg-cluster tmp', () => {
   });
 
   // As root the server runs as another OS user: `postgres` by default, else --run-as or PG_CLUSTER_RUN_AS.
-  it.skipIf(process.getuid?.() !== 0)('as root: runs the server as --run-as or $PG_CLUSTER_RUN_AS, and says so when that user does not exist', async () => {
+  it.skipIf(process.getuid?.() !== 0)('as root: runs the server as --run-as or $PG_CLUSTER_RUN_AS, and says so when that user does not exist (125: the command never ran)', async () => {
     const script = 'psql -XAtc "SELECT 1"; ps -o user= -p "$(head -1 "$PGHOST/data/postmaster.pid")"; stat -c %U "$PGHOST/data"';
     const byOption = await run(process.execPath, [mainJs(), 'tmp', '--run-as', 'nobody', '--', 'sh', '-c', script], { env });
     expect(byOption.stdout.trim().split('\n')).toEqual(['1', 'nobody', 'nobody']);
@@ -331,16 +331,16 @@ describe('pg-cluster tmp', () => {
     const byEnv = await run(process.execPath, [mainJs(), 'tmp', '--', 'sh', '-c', script], { env: { ...env, PG_CLUSTER_RUN_AS: 'nobody' } });
     expect(byEnv.stdout.trim().split('\n')).toEqual(['1', 'nobody', 'nobody']);
     const missing = await run(process.execPath, [mainJs(), 'tmp', '--', 'true'], { env: { ...env, PG_CLUSTER_RUN_AS: 'pgct-no-such-user' } }).catch((error: { code: number; stderr: string }) => error);
-    expect(missing).toMatchObject({ code: 1 });
+    expect(missing).toMatchObject({ code: 125 });
     expect((missing as { stderr: string }).stderr).toBe(
       'pg-cluster: There is no OS user `pgct-no-such-user` (from PG_CLUSTER_RUN_AS) to run PostgreSQL as. Create it (pg-cluster never creates users) or name another one. [RUN_AS_USER_NOT_FOUND]\n',
     );
     expect(readdirSync(join(storage, 'root', 'clusters'))).toEqual([]);
   });
 
-  it.skipIf(process.getuid?.() === 0)('not root: --run-as another user is refused, since only root can switch users', async () => {
+  it.skipIf(process.getuid?.() === 0)('not root: --run-as another user is refused, since only root can switch users (125: the command never ran)', async () => {
     const outcome = await run(process.execPath, [mainJs(), 'tmp', '--run-as', 'root', '--', 'true'], { env }).catch((error: { code: number; stderr: string }) => error);
-    expect(outcome).toMatchObject({ code: 1 });
+    expect(outcome).toMatchObject({ code: 125 });
     expect((outcome as { stderr: string }).stderr).toMatch(/Cannot run PostgreSQL as `root`.*\[RUN_AS_NOT_PERMITTED\]/);
   });
 

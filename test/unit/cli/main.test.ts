@@ -43,7 +43,7 @@ describe('pg-cluster command line', () => {
   it('exits 2 for an unknown command, naming the known ones', async () => {
     const io = captureIo();
     expect(await main(['lsit'], io)).toBe(2);
-    expect(io.err()).toContain('pg-cluster: unknown command `lsit` (commands: list, tmp, provision)');
+    expect(io.err()).toContain('pg-cluster: unknown command `lsit` (commands: list, clusters, tmp, create, start, stop, restart, reload, status, conf, hba, drop, provision)');
     expect(io.err()).toContain('Run `pg-cluster --help` for usage.');
   });
 
