@@ -22,3 +22,5 @@ export * from './server-remains.js';
 export * from './shared-memory.js';
 export * from './removal-error.js';
 export * from './remove-tree.js';
+export * from './pg-control.js';
+export * from './pg-control-error.js';
