@@ -1,0 +1,136 @@
+// A primary with two standbys on one machine (system PostgreSQL 15, pg_basebackup): rows replayed,
+// writes refused on standbys (25006), both streaming in replicationStatus, a synchronous standby,
+// a slot, the passfile's mode and owner, the primary's restart reported or refused, promote.
+import { lstatSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Cluster } from '../../../src/cluster/index.js';
+import { resolveRunAs } from '../../../src/control/index.js';
+import { serverState } from '../../../src/provision/index.js';
+import { createStandby, promote, replicationStatus, STANDBY_PASSFILE, waitForReplay, type ReplicationEvent } from '../../../src/replication/index.js';
+import { createTemporaryCluster, type TemporaryCluster } from '../../../src/throwaway/index.js';
+import { rejection } from '../cluster/fixtures.js';
+import { standbyRoot, systemInstallation } from './fixtures.js';
+
+let primary: TemporaryCluster;
+let b: Cluster;
+let c: Cluster;
+const events: ReplicationEvent[] = [];
+const space = standbyRoot();
+
+beforeAll(async () => {
+  const installation = await systemInstallation();
+  primary = await createTemporaryCluster({ installation });
+  await primary.connect().then(async (client) => {
+    await client.query('CREATE TABLE t (id int PRIMARY KEY, v text)');
+    await client.end();
+  });
+});
+afterAll(async () => {
+  await space.cleanup();
+  await primary?.dispose();
+});
+
+async function query(cluster: Cluster, sql: string, params: unknown[] = []): Promise<any[]> {
+  const client = await cluster.connect();
+  try {
+    return (await client.query(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+describe('createStandby on PostgreSQL 15 (pg_basebackup)', () => {
+  it('refuses a throwaway primary whose replication settings need a restart unless restartPrimary, and changes nothing', async () => {
+    expect(await serverState(primary)).toBe('standalone');
+    const error = await rejection(createStandby(primary, space.path('refused'), { credentials: space.store }));
+    expect(error).toMatchObject({ name: 'ReplicationError', code: 'PRIMARY_RESTART_REQUIRED' });
+    expect(error.settings).toMatchObject({ full_page_writes: 'on', synchronous_commit: 'on' });
+    expect(await query(primary, "SELECT setting FROM pg_settings WHERE name = 'full_page_writes'")).toEqual([{ setting: 'off' }]);
+    expect(lstatSync(space.path('refused'), { throwIfNoEntry: false })).toBeUndefined();
+  });
+
+  it('with restartPrimary: restarts (reported), takes a base backup and streams; the primary says master', async () => {
+    b = space.track(await createStandby(primary, space.path('b'), { restartPrimary: true, credentials: space.store, log: (e) => events.push(e) }));
+    expect(events.map((e) => e.type)).toEqual(['primary-restart', 'base-backup', 'streaming']);
+    expect(events[0]).toMatchObject({ settings: { full_page_writes: 'on', synchronous_commit: 'on', wal_log_hints: 'on' } });
+    expect(events[1]).toMatchObject({ method: 'pg_basebackup' });
+    expect(await query(primary, "SELECT name, setting FROM pg_settings WHERE name IN ('full_page_writes', 'synchronous_commit', 'wal_log_hints') ORDER BY name")).toEqual([
+      { name: 'full_page_writes', setting: 'on' },
+      { name: 'synchronous_commit', setting: 'on' },
+      { name: 'wal_log_hints', setting: 'on' },
+    ]);
+    expect(await serverState(primary)).toBe('master');
+    expect(await serverState(b)).toBe('hot standby');
+  });
+
+  it('a second, synchronous standby with a slot: both stream, c is in synchronous_standby_names and sync', async () => {
+    c = space.track(await createStandby(primary, space.path('c'), { name: 'c', slot: true, synchronous: true, credentials: space.store }));
+    expect(await query(primary, 'SHOW synchronous_standby_names')).toEqual([{ synchronous_standby_names: 'ANY 1 ("c")' }]);
+    const status = await replicationStatus(primary);
+    expect(status.map((s) => [s.name, s.state, s.sync, s.slot])).toEqual([
+      ['b', 'streaming', 'async', null],
+      ['c', 'streaming', 'quorum', 'c'],
+    ]);
+    expect(await query(primary, "SELECT slot_name, slot_type, active FROM pg_replication_slots WHERE slot_name = 'c'")).toEqual([{ slot_name: 'c', slot_type: 'physical', active: true }]);
+    for (const s of status) {
+      expect(s.sentLsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
+      expect(s.writeLag === null || typeof s.writeLag === 'number').toBe(true);
+    }
+  });
+
+  it('rows written on the primary are read on both standbys after waitForReplay; a write on a standby fails with 25006', async () => {
+    await query(primary, "INSERT INTO t SELECT g, 'row ' || g FROM generate_series(1, 500) g");
+    for (const standby of [b, c]) {
+      const result = await waitForReplay(standby, 'current', { timeout: 20_000 });
+      expect(result.replayLsn).toMatch(/\//);
+      expect(await query(standby, 'SELECT count(*)::int AS n FROM t')).toEqual([{ n: 500 }]);
+      const error = await rejection(query(standby, "INSERT INTO t VALUES (0, 'no')"));
+      expect(error.code).toBe('25006');
+    }
+  });
+
+  it('keeps the password out of the standby configuration: a passfile of mode 0600 owned by the server user', async () => {
+    const user = await resolveRunAs();
+    const passfile = join(b.dataDirectory, STANDBY_PASSFILE);
+    const stats = lstatSync(passfile);
+    expect(stats.mode & 0o777).toBe(0o600);
+    expect(stats.uid).toBe(user?.uid ?? process.getuid!());
+    const [conninfo] = await query(b, 'SHOW primary_conninfo');
+    expect(conninfo.primary_conninfo).toContain(`passfile=${passfile}`);
+    expect(conninfo.primary_conninfo).toContain('application_name=b');
+    expect(conninfo.primary_conninfo).not.toContain('password');
+    const auto = readFileSync(join(b.dataDirectory, 'postgresql.auto.conf'), 'utf8');
+    const password = readFileSync(passfile, 'utf8').trim().split(':').at(-1)!;
+    expect(auto).not.toContain(password);
+  });
+
+  it('prepares what a later pg_rewind needs: the rewind role with its grants and an hba rule', async () => {
+    const [row] = await query(primary, "SELECT has_function_privilege('rewind_user', 'pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean)', 'EXECUTE') AS ok");
+    expect(row.ok).toBe(true);
+    const rules = await query(primary, "SELECT type, database, user_name FROM pg_hba_file_rules WHERE 'rewind_user' = ANY(user_name) OR 'replicator' = ANY(user_name) ORDER BY user_name, type");
+    expect(rules).toEqual([
+      { type: 'host', database: ['replication'], user_name: ['replicator'] },
+      { type: 'local', database: ['replication'], user_name: ['replicator'] },
+      { type: 'host', database: ['postgres'], user_name: ['rewind_user'] },
+      { type: 'local', database: ['postgres'], user_name: ['rewind_user'] },
+    ]);
+  });
+
+  it('refuses a non-empty data directory and a standby of another major, before touching anything', async () => {
+    expect(await rejection(createStandby(primary, b.dataDirectory, { credentials: space.store }))).toMatchObject({ code: 'DIRECTORY_NOT_EMPTY' });
+    const { npmInstallation } = await import('./fixtures.js');
+    const error = await rejection(createStandby(primary, space.path('x17'), { installation: await npmInstallation(17), credentials: space.store }));
+    expect(error).toMatchObject({ name: 'ReplicationError', code: 'MAJOR_MISMATCH' });
+    expect(error.message).toContain('PostgreSQL 17');
+  });
+
+  it('promote: refuses a primary; a promoted standby accepts writes', async () => {
+    expect(await rejection(promote(primary))).toMatchObject({ code: 'NOT_A_STANDBY' });
+    expect(await rejection(waitForReplay(primary))).toMatchObject({ code: 'NOT_A_STANDBY' });
+    const result = await promote(b, { timeout: 30_000 });
+    expect(result.timeline).toBe(2);
+    await query(b, "INSERT INTO t VALUES (1000, 'written on the promoted b')");
+    expect(await serverState(b)).toBe('standalone');
+  });
+});
