@@ -2,7 +2,6 @@ import type pg from 'pg';
 import { Cluster } from '../cluster/cluster.js';
 import { expected } from '../errors.js';
 import { quoteLiteral } from '../throwaway/sql-quote.js';
-import { conninfoValue } from './conninfo.js';
 import { FailoverError } from './failover-error.js';
 import { ensureSlot, followPrimary, readPrimaryAddress, waitForStreaming, type PrimaryAddress } from './follow-primary.js';
 import { compareLsn } from './lsn.js';
@@ -152,9 +151,8 @@ async function refuseLivePrimary(candidates: readonly StandbyPosition[], positio
   }
   const targets = new Set<string>();
   for (const position of candidates) {
-    if (position.conninfo === null) continue;
-    const hosts = (conninfoValue(position.conninfo, 'host') ?? '/tmp').split(',');
-    const ports = (conninfoValue(position.conninfo, 'port') ?? '5432').split(',');
+    const hosts = (position.conninfo['host'] ?? position.conninfo['hostaddr'] ?? '/tmp').split(',');
+    const ports = (position.conninfo['port'] ?? '5432').split(',');
     hosts.forEach((host, index) => targets.add(`${host}:${ports[index] ?? ports[0]}`));
   }
   for (const target of targets) {

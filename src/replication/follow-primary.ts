@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Cluster } from '../cluster/cluster.js';
 import { resolveTarget } from '../provision/provision-target.js';
 import { quoteLiteral } from '../throwaway/sql-quote.js';
-import { conninfoValue, formatConninfo } from './conninfo.js';
+import { quoteConnectionValue } from '../throwaway/connection-info.js';
 import { FailoverError } from './failover-error.js';
 import type { StandbyPosition } from './standby-position.js';
 
@@ -24,11 +24,11 @@ export async function readPrimaryAddress(primary: Cluster): Promise<PrimaryAddre
  * `host` and `port` replaced (and `hostaddr` dropped). A standby that reached its primary through
  * a socket keeps doing so when the new one has one (same host); otherwise TCP.
  */
-export function pointConninfo(conninfo: ReadonlyArray<readonly [string, string]>, primary: PrimaryAddress): string {
-  const oldHost = conninfoValue(conninfo, 'host') ?? '';
+export function pointConninfo(conninfo: Readonly<Record<string, string>>, primary: PrimaryAddress): string {
+  const oldHost = conninfo['host'] ?? '';
   const wantsSocket = oldHost.startsWith('/') || oldHost === '';
   const address = (wantsSocket ? (primary.socket ?? primary.tcp) : (primary.tcp ?? primary.socket))!;
-  const kept = conninfo.filter(([key]) => key !== 'host' && key !== 'port' && key !== 'hostaddr');
+  const kept = Object.entries(conninfo).filter(([key]) => key !== 'host' && key !== 'port' && key !== 'hostaddr');
   return formatConninfo([['host', address.host], ['port', String(address.port)], ...kept]);
 }
 
@@ -41,8 +41,8 @@ export function pointConninfo(conninfo: ReadonlyArray<readonly [string, string]>
  * Resolves to whether it was restarted.
  */
 export async function followPrimary(standby: StandbyPosition, client: pg.Client, primary: PrimaryAddress, options: { timeout: number }): Promise<boolean> {
-  if (standby.conninfo === null || standby.conninfo.length === 0) {
-    throw new FailoverError('WRONG_ROLE', `The standby ${standby.cluster.dataDirectory} has no keyword/value primary_conninfo to point at the new primary`, { target: standby.cluster.dataDirectory });
+  if (standby.conninfo['host'] === undefined && standby.conninfo['hostaddr'] === undefined) {
+    throw new FailoverError('WRONG_ROLE', `The standby ${standby.cluster.dataDirectory} has no primary_conninfo to point at the new primary`, { target: standby.cluster.dataDirectory });
   }
   await client.query(`ALTER SYSTEM SET primary_conninfo = ${quoteLiteral(pointConninfo(standby.conninfo, primary))}`);
   if (standby.recoveryTargetTimeline !== 'latest') {
@@ -74,4 +74,9 @@ export async function waitForStreaming(client: pg.Client, name: string, deadline
     if (Date.now() > deadline) throw new FailoverError('TIMEOUT', `${what} does not stream from the new primary (application_name ${name}) in time`, { target: what });
     await new Promise((resolve) => setTimeout(resolve, pause));
   }
+}
+
+/** A libpq keyword/value string of `pairs`, values quoted where libpq needs it. */
+export function formatConninfo(pairs: ReadonlyArray<readonly [string, string]>): string {
+  return pairs.map(([key, value]) => `${key}=${quoteConnectionValue(value)}`).join(' ');
 }

@@ -3,10 +3,10 @@ import type { Cluster } from '../cluster/cluster.js';
 import type { SettingValue } from '../control/server-process.js';
 import type { CredentialsStore } from '../provision/credentials-store.js';
 import { formatCredentialsKey } from '../provision/credentials-store.js';
-import { conninfoValue, parseConninfo } from './conninfo.js';
+import { findPassfilePassword, parseConninfo } from './primary-conninfo.js';
+import { readFileNoFollow } from '../fs/regular-file.js';
 import { FailoverError } from './failover-error.js';
 import { ensureSlot, readPrimaryAddress, waitForStreaming } from './follow-primary.js';
-import { readPassfilePassword } from './passfile.js';
 import { formatPrimaryConninfo, writeStandbyConfiguration, writeStandbyPassfile } from './standby-files.js';
 
 /** The role a standby streams as, and its password. */
@@ -23,12 +23,12 @@ export interface ReplicationCredentials {
  */
 export async function readReplicationCredentials(primary: Cluster, admin: pg.Client, options: { replicationUser: string; credentials: CredentialsStore }): Promise<ReplicationCredentials> {
   const { rows } = await admin.query<{ conninfo: string; id: string }>("SELECT current_setting('primary_conninfo') AS conninfo, (SELECT system_identifier::text FROM pg_control_system()) AS id");
-  const conninfo = parseConninfo(rows[0]!.conninfo) ?? [];
-  const user = conninfoValue(conninfo, 'user');
-  const passfile = conninfoValue(conninfo, 'passfile');
+  const conninfo = parseConninfo(rows[0]!.conninfo);
+  const { user, passfile, host = '', port = '5432' } = conninfo;
   if (user !== undefined && passfile !== undefined) {
-    const password = await readPassfilePassword(passfile, user);
-    if (password !== null) return { user, password };
+    const text = await readFileNoFollow(passfile).then((bytes) => bytes.toString('utf8'), () => '');
+    const password = findPassfilePassword(text, { host, port, database: 'replication', user });
+    if (password !== undefined) return { user, password };
   }
   const stored = await options.credentials.get(formatCredentialsKey(rows[0]!.id, options.replicationUser));
   if (stored !== undefined) return { user: options.replicationUser, password: stored };

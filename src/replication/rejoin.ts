@@ -15,10 +15,9 @@ import { findInstallations } from '../installation/find-installations.js';
 import { isExecutableFileSync } from '../installation/executable-file.js';
 import { formatCredentialsKey, type CredentialsStore } from '../provision/credentials-store.js';
 import { FileCredentialsStore } from '../provision/file-credentials-store.js';
-import { formatConninfo } from './conninfo.js';
 import { createStandby } from './create-standby.js';
 import { FailoverError } from './failover-error.js';
-import { readPrimaryAddress } from './follow-primary.js';
+import { formatConninfo, readPrimaryAddress } from './follow-primary.js';
 import { joinAsStandby, readReplicationCredentials } from './join-as-standby.js';
 import { defaultStandbyName, isSlotName, isStandbyName, toSlotName } from './standby-names.js';
 

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Cluster } from '../cluster/cluster.js';
-import { conninfoValue, parseConninfo } from './conninfo.js';
+import { parseConninfo } from './primary-conninfo.js';
 
 /** Where a server stands in the replication stream, read by {@link readStandbyPosition}. */
 export interface StandbyPosition {
@@ -13,8 +13,8 @@ export interface StandbyPosition {
   replayLsn: string | null;
   /** `pg_is_wal_replay_paused()`. */
   replayPaused: boolean;
-  /** `primary_conninfo` as keyword/value pairs (empty when unset; null when it is a URI). */
-  conninfo: Array<[string, string]> | null;
+  /** `primary_conninfo`'s keywords and values (none when unset). */
+  conninfo: Record<string, string>;
   /** `application_name` of its `primary_conninfo` (else `cluster_name`, else `walreceiver`, as the server names it). */
   applicationName: string;
   /** `primary_slot_name`, or null. */
@@ -46,7 +46,7 @@ export async function readStandbyPosition(cluster: Cluster, client: pg.Client): 
   );
   const row = rows[0]!;
   const conninfo = parseConninfo(row.conninfo);
-  const named = conninfo === null ? undefined : conninfoValue(conninfo, 'application_name');
+  const named = conninfo['application_name'];
   return {
     cluster,
     inRecovery: row.recovery,

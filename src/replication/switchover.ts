@@ -4,7 +4,7 @@ import { expected } from '../errors.js';
 import type { CredentialsStore } from '../provision/credentials-store.js';
 import { FileCredentialsStore } from '../provision/file-credentials-store.js';
 import { quoteLiteral } from '../throwaway/sql-quote.js';
-import { conninfoValue, parseConninfo } from './conninfo.js';
+import { parseConninfo } from './primary-conninfo.js';
 import { FailoverError } from './failover-error.js';
 import { joinAsStandby, readReplicationCredentials } from './join-as-standby.js';
 import { compareLsn } from './lsn.js';
@@ -89,8 +89,8 @@ export async function switchover(primary: Cluster, standby: Cluster, options: Sw
     // Refused before anything is stopped: the checkpoint must be readable afterwards.
     await readShutdownCheckpoint(primary);
     const replication = await readReplicationCredentials(standby, session, { replicationUser, credentials });
-    const ownConninfo = parseConninfo(facts.conninfo) ?? [];
-    const name = options.name ?? nonEmpty(conninfoValue(ownConninfo, 'application_name')) ?? nonEmpty(facts.cluster_name) ?? defaultStandbyName(primary.dataDirectory);
+    const ownConninfo = parseConninfo(facts.conninfo);
+    const name = options.name ?? nonEmpty(ownConninfo['application_name']) ?? nonEmpty(facts.cluster_name) ?? defaultStandbyName(primary.dataDirectory);
     const slot = position.slot === null ? null : (nonEmpty(facts.slot) ?? toSlotName(name));
     const commandLine = await admin.query<{ name: string; setting: string }>("SELECT name, setting FROM pg_settings WHERE source = 'command line'");
     const startSettings = Object.fromEntries(commandLine.rows.map((row) => [row.name, row.setting]));
