@@ -1,6 +1,7 @@
-import type pg from 'pg';
+import pg from 'pg';
+import { Cluster } from '../cluster/cluster.js';
 import { expected } from '../errors.js';
-import { resolveTarget } from '../provision/provision-target.js';
+import { ConnectionInfo, type ConnectionParameters } from '../throwaway/connection-info.js';
 import type { TopologyEvent, TopologyNode, TopologyState } from './topology-event.js';
 
 export interface WatchTopologyOptions {
@@ -14,6 +15,8 @@ export interface WatchTopologyOptions {
 export type StopWatching = () => Promise<void>;
 
 const OPTION_NAMES = new Set(['interval', 'signal']);
+/** The application_name of its sessions (in pg_stat_activity). */
+const APPLICATION_NAME = 'pg-cluster watchTopology';
 
 /**
  * Polls every node (`pg_is_in_recovery()` and `pg_stat_replication`, base backups not counted; one
@@ -54,9 +57,7 @@ export function watchTopology(nodes: readonly TopologyNode[], onEvent: (event: T
     try {
       let client = sessions[index];
       if (client === null || client === undefined) {
-        const target = await resolveTarget(nodes[index]!);
-        client = await target.connect();
-        client.on('error', () => undefined);
+        client = await openSession(nodes[index]!, Math.max(1_000, interval * 2));
         if (stopped) {
           await client.end().catch(() => undefined);
           return { state: 'down', standbys: 0, reason: 'stopped' };
@@ -135,4 +136,18 @@ export function watchTopology(nodes: readonly TopologyNode[], onEvent: (event: T
   signal?.addEventListener('abort', onAbort, { once: true });
   schedule(0);
   return stop;
+}
+
+/** A session on `node` (a Cluster's superuser, or the credentials given), closed by the caller. */
+async function openSession(node: TopologyNode, timeout: number): Promise<pg.Client> {
+  const config = node instanceof Cluster ? await node.connection({ application_name: APPLICATION_NAME }) : { ...ConnectionInfo.from(node as ConnectionParameters).clientConfig(), application_name: APPLICATION_NAME };
+  const client = new pg.Client({ connectionTimeoutMillis: timeout, ...config });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw error;
+  }
+  return client;
 }
