@@ -13,6 +13,7 @@ import { isExecutableFileSync } from '../installation/executable-file.js';
 import { expected } from '../errors.js';
 import type { CredentialsStore } from '../provision/credentials-store.js';
 import { FileCredentialsStore } from '../provision/file-credentials-store.js';
+import { ConnectionInfo } from '../throwaway/connection-info.js';
 import { quoteLiteral } from '../throwaway/sql-quote.js';
 import { runBaseBackup } from './base-backup.js';
 import { copyBaseBackup } from './low-level-backup.js';
@@ -39,7 +40,11 @@ export interface CreateStandbyOptions {
   signal?: AbortSignal;
   /** Restart the primary when replication needs a setting that only a restart applies (default false: ReplicationError `PRIMARY_RESTART_REQUIRED`). */
   restartPrimary?: boolean;
-  /** The standby's Unix socket directory. Default: the primary's, when its files set it; else the folder the data directory is in. */
+  /**
+   * The standby's Unix socket directory. Default: what the primary's configuration files say
+   * (they are copied), or, when the primary has it from its command line (a throwaway cluster's
+   * private folder), the folder the standby's data directory is in.
+   */
   socketDirectory?: string;
   /** The standby's `listen_addresses`. Default: the primary's (`''`, no TCP, for a primary on a socket only). */
   listenAddresses?: string;
@@ -81,7 +86,7 @@ export async function createStandby(primary: Cluster, dataDirectory: string, opt
   for (const key of Object.keys(options)) if (!OPTION_NAMES.has(key)) throw expected(key, `one of the options ${[...OPTION_NAMES].join(', ')}`, key);
   const {
     name = defaultStandbyName(dataDirectory), slot = false, synchronous = false, timeout = DEFAULT_TIMEOUT, signal, restartPrimary = false,
-    installation = primary.installation, standbyAddress = '127.0.0.1/32', replicationUser = 'replicator', rewindUser = 'rewind_user',
+    installation = primary.installation, replicationUser = 'replicator', rewindUser = 'rewind_user',
     credentials = new FileCredentialsStore(), log, clusterLog,
   } = options;
   if (typeof name !== 'string' || !isStandbyName(name)) throw expected('name', 'printable ASCII of 1 to 63 characters without commas or quotes', name);
@@ -93,7 +98,6 @@ export async function createStandby(primary: Cluster, dataDirectory: string, opt
   if (options.socketDirectory !== undefined && (typeof options.socketDirectory !== 'string' || !isAbsolute(options.socketDirectory))) throw expected('socketDirectory', 'an absolute path', options.socketDirectory);
   if (options.listenAddresses !== undefined && typeof options.listenAddresses !== 'string') throw expected('listenAddresses', 'a string', options.listenAddresses);
   if (options.host !== undefined && (typeof options.host !== 'string' || options.host === '')) throw expected('host', 'a host name, an IP address or a socket directory', options.host);
-  if (typeof standbyAddress !== 'string' || !/^[0-9a-fA-F.:]+(\/\d+)?$/.test(standbyAddress)) throw expected('standbyAddress', 'an IP address or a CIDR range', standbyAddress);
   for (const [key, value] of [['replicationUser', replicationUser], ['rewindUser', rewindUser]] as const) {
     if (typeof value !== 'string' || value === '' || /["\0\r\n]/.test(value)) throw expected(key, 'a role name', value);
   }
@@ -113,9 +117,11 @@ export async function createStandby(primary: Cluster, dataDirectory: string, opt
     throw new ReplicationError('MAJOR_MISMATCH', `The standby's installation is PostgreSQL ${installation.versionInfo.major}, the primary runs ${serverMajor}: streaming replication needs the same major version`, { dataDirectory });
   }
   await refuseOccupied(dataDirectory);
-  const tcpHost = lock.listenAddresses === null || lock.listenAddresses === '' ? null : clientHostFor(lock.listenAddresses.split(',')[0]!.trim());
+  const tcpHost = lock.listenAddresses === null || lock.listenAddresses === '' ? null : loopbackFor(lock.listenAddresses);
   const host = options.host ?? (tcpHost ?? lock.socketDirectory);
   if (host === null) throw new ReplicationError('PRIMARY_IN_RECOVERY', `The primary ${primary.dataDirectory} listens on neither TCP nor a socket`, { dataDirectory: primary.dataDirectory });
+  const standbyAddress = options.standbyAddress ?? (host.includes(':') ? '::1/128' : '127.0.0.1/32');
+  if (typeof standbyAddress !== 'string' || !/^[0-9a-fA-F.:]+(\/\d+)?$/.test(standbyAddress)) throw expected('standbyAddress', 'an IP address or a CIDR range', standbyAddress);
   const isLocal = isAbsolute(host) || ['localhost', '127.0.0.1', '::1'].includes(host);
   const basebackup = installation.paths['pg_basebackup'] ?? null;
   const hasBasebackup = basebackup !== null && isExecutableFileSync(basebackup);
@@ -162,7 +168,7 @@ export async function createStandby(primary: Cluster, dataDirectory: string, opt
 
     const passfile = await writeStandbyPassfile(dataDirectory, replicationUser, preparation.replicationPassword);
     const port = options.port ?? (await findFreePort());
-    const socketDirectory = options.socketDirectory ?? (socketSource.rows[0]?.source === 'command line' || socketSource.rows[0]?.source === 'default' ? (lock.socketDirectory === null ? null : parentOf(dataDirectory)) : null);
+    const socketDirectory = options.socketDirectory ?? (socketSource.rows[0]?.source === 'command line' ? (lock.socketDirectory === null ? null : parentOf(dataDirectory)) : null);
     const settings: Record<string, string | null> = {
       primary_conninfo: formatPrimaryConninfo({ host, port: primaryPort, user: replicationUser, passfile, applicationName: name }),
       primary_slot_name: slotName,
@@ -179,7 +185,7 @@ export async function createStandby(primary: Cluster, dataDirectory: string, opt
     const standby = new Cluster(installation, dataDirectory, {
       ...(runAs !== null ? { runAs: runAs.user } : options.runAs === null ? { runAs: null } : {}),
       superuser: reach.user,
-      ...(reach.password !== undefined ? { password: reach.password } : {}),
+      ...(knownPassword(primary, reach) !== undefined ? { password: knownPassword(primary, reach)! } : {}),
       ...(clusterLog !== undefined ? { log: clusterLog } : {}),
     });
     await standby.start({ timeout: remaining(), ...(signal !== undefined ? { signal } : {}) });
@@ -200,6 +206,19 @@ export async function createStandby(primary: Cluster, dataDirectory: string, opt
     await session?.end().catch(() => undefined);
     await admin.end().catch(() => undefined);
   }
+}
+
+/**
+ * The superuser's password the primary's object knows (the standby has the same roles): the
+ * Cluster's own, else that of a throwaway cluster's connection info (over TCP it has one).
+ */
+function knownPassword(primary: Cluster, reach: { user: string; password?: string }): string | undefined {
+  if (reach.password !== undefined) return reach.password;
+  for (const key of ['connectionInfo', 'tcpConnectionInfo']) {
+    const info = (primary as unknown as Record<string, unknown>)[key];
+    if (info instanceof ConnectionInfo && info.user === reach.user && info.password !== undefined) return info.password;
+  }
+  return undefined;
 }
 
 async function readServerMajor(primary: Cluster): Promise<number> {
@@ -256,6 +275,17 @@ async function waitForStreaming(admin: pg.Client, name: string, synchronous: boo
     if (Date.now() >= deadline) throw new ReplicationError('TIMEOUT', `The standby ${name} did not ${synchronous ? 'stream synchronously' : 'stream'} in time (last seen: ${last})`);
     await sleep(pause);
   }
+}
+
+/**
+ * The address a standby on this host uses to reach a server listening on `listenAddresses`:
+ * `127.0.0.1` for `localhost`, `*`, `0.0.0.0` or 127.0.0.1 itself (a name such as `localhost`
+ * may resolve to ::1 first, which the `host` rule for 127.0.0.1 would not let in), else the first address.
+ */
+function loopbackFor(listenAddresses: string): string {
+  const addresses = listenAddresses.split(',').map((item) => item.trim());
+  if (addresses.some((item) => ['localhost', '*', '0.0.0.0', '127.0.0.1'].includes(item))) return '127.0.0.1';
+  return clientHostFor(addresses[0]!);
 }
 
 function parentOf(path: string): string {

@@ -11,6 +11,10 @@ export { failover, type FailoverOptions } from './failover.js';
 export { switchover, type SwitchoverOptions, type SwitchoverResult } from './switchover.js';
 export { rejoin, type RejoinOptions, type RejoinResult } from './rejoin.js';
 export { watchTopology, type WatchTopologyOptions, type StopWatching } from './watch-topology.js';
-export type { TopologyEvent, TopologyNode, TopologyState } from './topology-event.js';
+export type { TopologyEvent, WatchedNode, TopologyState } from './topology-event.js';
 export { FailoverError, type FailoverErrorCode } from './failover-error.js';
 export type { ShutdownCheckpoint } from './shutdown-checkpoint.js';
+export {
+  topologyConnectionInfo, TopologyConnectionInfo, type TargetSessionAttrs, type TopologyNode, type TopologyOptions, type TopologyClientConfigOptions, type TopologyEnv,
+} from './topology-connection-info.js';
+export { toServerState, isWritableState, type ServerStateWord } from './server-state-words.js';

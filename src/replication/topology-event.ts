@@ -1,9 +1,8 @@
 import type { Cluster } from '../cluster/cluster.js';
-import type { ConnectionInfo } from '../throwaway/connection-info.js';
-import type { ConnectionParameters } from '../throwaway/connection-info.js';
+import type { ConnectionInfo, ConnectionParameters } from '../throwaway/connection-info.js';
 
 /** A server watchTopology polls: a Cluster, or superuser credentials of any server. */
-export type TopologyNode = Cluster | ConnectionInfo | ConnectionParameters;
+export type WatchedNode = Cluster | ConnectionInfo | ConnectionParameters;
 
 /** A node's state in the charm's words, and `down` when it cannot be reached. */
 export type TopologyState = 'standalone' | 'master' | 'hot standby' | 'down';
@@ -17,7 +16,7 @@ export type TopologyEvent =
   | {
       type: 'state_changed';
       /** The node as given to watchTopology, and its place in that list. */
-      node: TopologyNode;
+      node: WatchedNode;
       index: number;
       previous: TopologyState | null;
       state: TopologyState;
@@ -27,12 +26,12 @@ export type TopologyEvent =
   | {
       type: 'master_changed';
       /** The node that accepts writes (not in recovery), or null when none does. */
-      master: TopologyNode | null;
-      previous: TopologyNode | null;
+      master: WatchedNode | null;
+      previous: WatchedNode | null;
     }
   | {
       type: 'standby_changed';
       /** The nodes that are hot standbys now, in the order given. */
-      standbys: TopologyNode[];
-      previous: TopologyNode[];
+      standbys: WatchedNode[];
+      previous: WatchedNode[];
     };

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { Cluster } from '../cluster/cluster.js';
 import { expected } from '../errors.js';
 import { ConnectionInfo, type ConnectionParameters } from '../throwaway/connection-info.js';
-import type { TopologyEvent, TopologyNode, TopologyState } from './topology-event.js';
+import type { TopologyEvent, WatchedNode, TopologyState } from './topology-event.js';
 
 export interface WatchTopologyOptions {
   /** Milliseconds between the end of one poll and the start of the next. Default 1,000. */
@@ -27,7 +27,7 @@ const APPLICATION_NAME = 'pg-cluster watchTopology';
  * `interval` ms after one ends, on an unref'd timer (it never keeps Node running). An exception
  * in `onEvent` is swallowed. Returns the function that stops it; so does `signal`.
  */
-export function watchTopology(nodes: readonly TopologyNode[], onEvent: (event: TopologyEvent) => void, options: WatchTopologyOptions = {}): StopWatching {
+export function watchTopology(nodes: readonly WatchedNode[], onEvent: (event: TopologyEvent) => void, options: WatchTopologyOptions = {}): StopWatching {
   if (!Array.isArray(nodes) || nodes.length === 0 || nodes.some((node) => node === null || typeof node !== 'object')) throw expected('nodes', 'a non-empty array of Clusters or ConnectionInfos', nodes);
   if (typeof onEvent !== 'function') throw expected('onEvent', 'a function', onEvent);
   if (options === null || typeof options !== 'object') throw expected('options', 'an object', options);
@@ -37,8 +37,8 @@ export function watchTopology(nodes: readonly TopologyNode[], onEvent: (event: T
 
   const sessions: Array<pg.Client | null> = nodes.map(() => null);
   const states: Array<TopologyState | null> = nodes.map(() => null);
-  let master: TopologyNode | null = null;
-  let standbys: TopologyNode[] = [];
+  let master: WatchedNode | null = null;
+  let standbys: WatchedNode[] = [];
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
   let polling: Promise<void> | null = null;
@@ -139,7 +139,7 @@ export function watchTopology(nodes: readonly TopologyNode[], onEvent: (event: T
 }
 
 /** A session on `node` (a Cluster's superuser, or the credentials given), closed by the caller. */
-async function openSession(node: TopologyNode, timeout: number): Promise<pg.Client> {
+async function openSession(node: WatchedNode, timeout: number): Promise<pg.Client> {
   const config = node instanceof Cluster ? await node.connection({ application_name: APPLICATION_NAME }) : { ...ConnectionInfo.from(node as ConnectionParameters).clientConfig(), application_name: APPLICATION_NAME };
   const client = new pg.Client({ connectionTimeoutMillis: timeout, ...config });
   client.on('error', () => undefined);

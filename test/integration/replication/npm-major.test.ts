@@ -1,51 +1,74 @@
-// failover, switchover and rejoin on the npm-published PostgreSQL 17 binaries, which have no
-// pg_basebackup, pg_controldata or pg_rewind: standbys by the low-level backup API and a copy,
-// the shutdown checkpoint read from global/pg_control, and rejoin by a fresh base backup.
+// The same core on npm server binaries (no pg_basebackup): the standbys come from the low-level
+// backup API and a copy on this host: pg_backup_start/pg_backup_stop on 17, the non-exclusive
+// pg_start_backup/pg_stop_backup on 13. Also what it refuses: a standby across hosts.
+import { existsSync, lstatSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster } from '../../../src/cluster/index.js';
-import { createStandby, failover, rejoin, replicationStatus, switchover, waitForReplay } from '../../../src/replication/index.js';
+import { resolveRunAs } from '../../../src/control/index.js';
+import { serverState } from '../../../src/provision/index.js';
+import { createStandby, replicationStatus, STANDBY_PASSFILE, waitForReplay, type ReplicationEvent } from '../../../src/replication/index.js';
+import { createTemporaryCluster, type TemporaryCluster } from '../../../src/throwaway/index.js';
+import { rejection } from '../cluster/fixtures.js';
 import { npmInstallation, standbyRoot } from './fixtures.js';
-import { ids, killPostmaster, query, startPrimary, writeRows } from './topology.js';
 
-const space = standbyRoot();
-let a: Cluster;
-let b: Cluster;
-let c: Cluster;
+describe.each([17, 13] as const)('createStandby on PostgreSQL %i (npm binaries: the low-level backup API)', (major) => {
+  let primary: TemporaryCluster;
+  const space = standbyRoot();
 
-beforeAll(async () => {
-  const installation = await npmInstallation(17);
-  a = await startPrimary(space, installation);
-  b = space.track(await createStandby(a, space.path('b'), { name: 'b', slot: true, restartPrimary: true, credentials: space.store }));
-  c = space.track(await createStandby(a, space.path('c'), { name: 'c', slot: true, credentials: space.store }));
-});
-afterAll(async () => space.cleanup());
-
-describe('replication changes on npm PostgreSQL 17 (no pg_basebackup, pg_controldata, pg_rewind)', () => {
-  it('switchover a → b reads the shutdown checkpoint from global/pg_control and loses nothing', async () => {
-    const acknowledged = await writeRows(a, 1, 300);
-    const result = await switchover(a, b, { credentials: space.store, timeout: 30_000 });
-    expect(result.checkpoint).toMatchObject({ source: 'pg_control', state: 'shut down', lsn: expect.stringMatching(/\//) });
-    const present = await ids(b);
-    expect(acknowledged.filter((id) => !present.has(id))).toEqual([]);
-    expect((await replicationStatus(b)).map((s) => [s.name, s.state])).toEqual([['a', 'streaming']]);
+  beforeAll(async () => {
+    primary = await createTemporaryCluster({ installation: await npmInstallation(major) });
+    const client = await primary.connect();
+    await client.query('CREATE TABLE t (id int PRIMARY KEY, v text)');
+    await client.end();
+  });
+  afterAll(async () => {
+    await space.cleanup();
+    await primary?.dispose();
   });
 
-  it('failover after SIGKILL of b: c (which cascaded through a) or a wins, the other follows; then rejoin by base backup', async () => {
-    // c still streams from a, which cascades from b's WAL: both are candidates once b dies.
-    await query(b, 'INSERT INTO t SELECT generate_series(1000, 1099)');
-    for (const standby of [a, c]) await waitForReplay(standby, 'current', { timeout: 20_000 });
-    await killPostmaster(b);
-    const promoted = await failover([a, c], { timeout: 30_000 });
-    const follower = promoted === a ? c : a;
-    await query(promoted, 'INSERT INTO t VALUES (2000)');
-    await waitForReplay(follower, 'current', { timeout: 20_000 });
-    expect((await ids(follower)).size).toBe(401);
+  async function query(cluster: Cluster, sql: string): Promise<any[]> {
+    const client = await cluster.connect();
+    try {
+      return (await client.query(sql)).rows;
+    } finally {
+      await client.end();
+    }
+  }
 
-    const result = await rejoin(b, promoted, { name: 'b', credentials: space.store, timeout: 60_000 });
-    space.track(result.standby);
-    expect(result).toMatchObject({ method: 'base-backup', reason: 'no pg_rewind for PostgreSQL 17 on this machine' });
-    await query(promoted, 'INSERT INTO t VALUES (2001)');
-    await waitForReplay(result.standby, 'current', { timeout: 20_000 });
-    expect((await ids(result.standby)).size).toBe(402);
-  });
+    it('refuses a standby on another host, which needs pg_basebackup, naming it', async () => {
+      const error = await rejection(createStandby(primary, space.path('remote'), { host: 'db.example.net', restartPrimary: true, credentials: space.store }));
+      expect(error).toMatchObject({ name: 'ReplicationError', code: 'PROGRAM_MISSING' });
+      expect(error.message).toContain('pg_basebackup');
+      expect(existsSync(space.path('remote'))).toBe(false);
+    });
+
+    it('two standbys (one synchronous with a slot) stream, replay the primary’s rows and refuse writes with 25006', async () => {
+      const events: ReplicationEvent[] = [];
+      const b = space.track(await createStandby(primary, space.path('b'), { restartPrimary: true, credentials: space.store, log: (e) => events.push(e) }));
+      const c = space.track(await createStandby(primary, space.path('c'), { slot: true, synchronous: true, credentials: space.store, log: (e) => events.push(e) }));
+      expect(events.filter((e) => e.type === 'base-backup').map((e) => (e as { method: string }).method)).toEqual(['copy', 'copy']);
+      // The standby started from the backup_label pg_backup_stop gave (the server renames it once read).
+      expect(readFileSync(join(b.dataDirectory, 'backup_label.old'), 'utf8')).toContain('LABEL: pg-cluster standby b');
+      expect(readFileSync(join(b.dataDirectory, 'postgresql.auto.conf'), 'utf8')).toContain("primary_conninfo = 'host=");
+      const status = await replicationStatus(primary);
+      expect(status.map((s) => [s.name, s.state, s.sync, s.slot])).toEqual([
+        ['b', 'streaming', 'async', null],
+        ['c', 'streaming', 'quorum', 'c'],
+      ]);
+      // The temporary slot that held the WAL for b's copy is gone with the backup session.
+      expect(await query(primary, 'SELECT slot_name FROM pg_replication_slots ORDER BY 1')).toEqual([{ slot_name: 'c' }]);
+      expect(await serverState(primary)).toBe('master');
+      await query(primary, "INSERT INTO t SELECT g, 'row ' || g FROM generate_series(1, 300) g");
+      for (const standby of [b, c]) {
+        await waitForReplay(standby, 'current', { timeout: 20_000 });
+        expect(await query(standby, 'SELECT count(*)::int AS n FROM t')).toEqual([{ n: 300 }]);
+        expect((await rejection(query(standby, "INSERT INTO t VALUES (0, 'no')"))).code).toBe('25006');
+        expect(await serverState(standby)).toBe('hot standby');
+      }
+      const user = await resolveRunAs();
+      const stats = lstatSync(join(c.dataDirectory, STANDBY_PASSFILE));
+      expect(stats.mode & 0o777).toBe(0o600);
+      expect(stats.uid).toBe(user?.uid ?? process.getuid!());
+    });
 });

@@ -7,7 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster } from '../../../src/cluster/index.js';
 import { resolveRunAs } from '../../../src/control/index.js';
 import { serverState } from '../../../src/provision/index.js';
-import { createStandby, promote, replicationStatus, STANDBY_PASSFILE, waitForReplay, type ReplicationEvent } from '../../../src/replication/index.js';
+import { createStandby, promote, replicationStatus, STANDBY_PASSFILE, topologyConnectionInfo, waitForReplay, type ReplicationEvent, type TargetSessionAttrs } from '../../../src/replication/index.js';
+import { ConnectionInfo } from '../../../src/throwaway/index.js';
+import { runCommand } from '../../../src/control/index.js';
+import pg from 'pg';
 import { createTemporaryCluster, type TemporaryCluster } from '../../../src/throwaway/index.js';
 import { rejection } from '../cluster/fixtures.js';
 import { standbyRoot, systemInstallation } from './fixtures.js';
@@ -20,7 +23,7 @@ const space = standbyRoot();
 
 beforeAll(async () => {
   const installation = await systemInstallation();
-  primary = await createTemporaryCluster({ installation });
+  primary = await createTemporaryCluster({ installation, tcp: true });
   await primary.connect().then(async (client) => {
     await client.query('CREATE TABLE t (id int PRIMARY KEY, v text)');
     await client.end();
@@ -123,6 +126,47 @@ describe('createStandby on PostgreSQL 15 (pg_basebackup)', () => {
     const error = await rejection(createStandby(primary, space.path('x17'), { installation: await npmInstallation(17), credentials: space.store }));
     expect(error).toMatchObject({ name: 'ReplicationError', code: 'MAJOR_MISMATCH' });
     expect(error.message).toContain('PostgreSQL 17');
+  });
+
+  it('topologyConnectionInfo: psql settles on the server each target_session_attrs asks for, over TCP and over sockets', async () => {
+    const psql = join((await systemInstallation()).paths.bindir!, 'psql');
+    const tcp = topologyConnectionInfo([
+      { ...(await c.connectionOptions()), host: '127.0.0.1', port: (await c.postmaster())!.port },
+      primary.tcpConnectionInfo!,
+      { ...(await b.connectionOptions()), host: '127.0.0.1', port: (await b.postmaster())!.port },
+    ].map((node) => ConnectionInfo.from({ ...node, host: node.host === 'localhost' ? '127.0.0.1' : node.host, database: 'postgres' })));
+    const sockets = topologyConnectionInfo([await c.connectionOptions(), primary.connectionInfo, await b.connectionOptions()]);
+    const expectations: Array<[TargetSessionAttrs, string]> = [
+      ['read-write', 'f'], ['primary', 'f'], ['standby', 't'], ['prefer-standby', 't'], ['read-only', 't'], ['any', 't'],
+    ];
+    for (const topology of [tcp, sockets]) {
+      for (const [attrs, recovery] of expectations) {
+        const uri = topology.uri({ targetSessionAttrs: attrs });
+        expect((await runCommand(psql, [uri, '-Atc', 'select pg_is_in_recovery()'])).stdout).toBe(recovery);
+        expect((await runCommand(psql, [topology.connectionString({ targetSessionAttrs: attrs }), '-Atc', 'select pg_is_in_recovery()'])).stdout).toBe(recovery);
+        expect((await runCommand(psql, ['-Atc', 'select pg_is_in_recovery()'], { env: topology.env({ targetSessionAttrs: attrs }) })).stdout).toBe(recovery);
+        const config = await topology.clientConfig({ targetSessionAttrs: attrs });
+        const client = new pg.Client(config);
+        await client.connect();
+        try {
+          expect((await client.query('select pg_is_in_recovery() AS r')).rows[0].r).toBe(recovery === 't');
+        } finally {
+          await client.end();
+        }
+      }
+    }
+    expect(tcp.uri()).toMatch(/^postgresql:\/\/postgres:[^@]+@127\.0\.0\.1:\d+,127\.0\.0\.1:\d+,127\.0\.0\.1:\d+\/postgres\?target_session_attrs=read-write$/);
+    expect(JSON.stringify(tcp)).not.toContain(tcp.password!);
+    expect(() => tcp.uri({ targetSessionAttrs: 'master' as TargetSessionAttrs })).toThrow(/Expected `targetSessionAttrs` to be one of any, read-write/);
+  });
+
+  it('topologyConnectionInfo.clientConfig skips a server that is down and says which fit none', async () => {
+    const down = ConnectionInfo.from({ ...primary.connectionInfo.toParameters({ includePassword: true }), host: '127.0.0.1', port: 1 });
+    const topology = topologyConnectionInfo([down, primary.connectionInfo]);
+    expect((await topology.clientConfig()).host).toBe(primary.connectionInfo.host);
+    const error = await rejection(topologyConnectionInfo([down, primary.connectionInfo]).clientConfig({ targetSessionAttrs: 'standby' }));
+    expect(error).toMatchObject({ name: 'ReplicationError', code: 'NO_MATCHING_SERVER' });
+    expect(error.message).toContain('127.0.0.1:1 unreachable');
   });
 
   it('promote: refuses a primary; a promoted standby accepts writes', async () => {
