@@ -1,11 +1,12 @@
 import type { Cluster } from '../cluster/cluster.js';
+import type { ServerState } from '../provision/server-state.js';
 import type { ConnectionInfo, ConnectionParameters } from '../throwaway/connection-info.js';
 
 /** A server watchTopology polls: a Cluster, or superuser credentials of any server. */
 export type WatchedNode = Cluster | ConnectionInfo | ConnectionParameters;
 
 /** A node's state in the charm's words, and `down` when it cannot be reached. */
-export type TopologyState = 'standalone' | 'master' | 'hot standby' | 'down';
+export type TopologyState = ServerState | 'down';
 
 /**
  * What watchTopology reports, in this order within one poll: every `state_changed` (in the order
