@@ -41,9 +41,9 @@ export interface CreateStandbyOptions {
   /** Restart the primary when replication needs a setting that only a restart applies (default false: ReplicationError `PRIMARY_RESTART_REQUIRED`). */
   restartPrimary?: boolean;
   /**
-   * The standby's Unix socket directory. Default: what the primary's configuration files say
-   * (they are copied), or, when the primary has it from its command line (a throwaway cluster's
-   * private folder), the folder the standby's data directory is in.
+   * The standby's Unix socket directory. Default: the primary's (the two ports tell the sockets
+   * apart). A throwaway primary's is its private folder, removed with it: give a standby that
+   * outlives it a folder of its own.
    */
   socketDirectory?: string;
   /** The standby's `listen_addresses`. Default: the primary's (`''`, no TCP, for a primary on a socket only). */
@@ -143,11 +143,12 @@ export async function createStandby(primary: Cluster, dataDirectory: string, opt
   const admin = await primary.connect({ application_name: 'pg-cluster replication' });
   let session: pg.Client | null = null;
   let created = false;
+  let createdSlot = false;
+  let previousSynchronous: string | null = null;
   try {
-    if (slotName !== null) await ensureSlot(admin, slotName);
+    if (slotName !== null) createdSlot = await ensureSlot(admin, slotName);
     const values = await admin.query<{ name: string; setting: string }>('SELECT name, setting FROM pg_settings WHERE name = ANY($1)', [[...AT_LEAST_PRIMARY, 'listen_addresses', 'unix_socket_directories']]);
     const primarySettings = new Map(values.rows.map((row) => [row.name, row.setting]));
-    const socketSource = await admin.query<{ source: string }>("SELECT source FROM pg_settings WHERE name = 'unix_socket_directories'");
 
     await ensureOwned(dataDirectory, runAs, { mode: 0o700 });
     created = true;
@@ -168,7 +169,7 @@ export async function createStandby(primary: Cluster, dataDirectory: string, opt
 
     const passfile = await writeStandbyPassfile(dataDirectory, replicationUser, preparation.replicationPassword);
     const port = options.port ?? (await findFreePort());
-    const socketDirectory = options.socketDirectory ?? (socketSource.rows[0]?.source === 'command line' ? (lock.socketDirectory === null ? null : parentOf(dataDirectory)) : null);
+    const socketDirectory = options.socketDirectory ?? lock.socketDirectory;
     const settings: Record<string, string | null> = {
       primary_conninfo: formatPrimaryConninfo({ host, port: primaryPort, user: replicationUser, passfile, applicationName: name }),
       primary_slot_name: slotName,
@@ -190,7 +191,7 @@ export async function createStandby(primary: Cluster, dataDirectory: string, opt
     });
     await standby.start({ timeout: remaining(), ...(signal !== undefined ? { signal } : {}) });
     try {
-      if (synchronous) await addToSynchronousStandbys(admin, name);
+      if (synchronous) previousSynchronous = await addToSynchronousStandbys(admin, name);
       const streamingSince = Date.now();
       await waitForStreaming(admin, name, synchronous, deadline, signal);
       log?.({ type: 'streaming', message: `standby ${name} streams from ${primary.dataDirectory}`, dataDirectory, name, durationMs: Date.now() - streamingSince });
@@ -200,6 +201,11 @@ export async function createStandby(primary: Cluster, dataDirectory: string, opt
     }
     return standby;
   } catch (error) {
+    // Undo what would hurt the primary: commits waiting on a standby that is not there, a slot holding WAL forever.
+    if (previousSynchronous !== null) {
+      await admin.query(`ALTER SYSTEM SET synchronous_standby_names = ${quoteLiteral(previousSynchronous)}`).then(() => admin.query('SELECT pg_reload_conf()')).catch(() => undefined);
+    }
+    if (createdSlot) await admin.query('SELECT pg_drop_replication_slot($1)', [slotName]).catch(() => undefined);
     if (created) await removeTree(dataDirectory).catch(() => undefined);
     throw error;
   } finally {
@@ -239,29 +245,32 @@ async function refuseOccupied(dataDirectory: string): Promise<void> {
   }
 }
 
-/** Creates the physical slot (reserving WAL at once) unless it exists; one a live standby uses is SLOT_IN_USE. */
-async function ensureSlot(admin: pg.Client, slot: string): Promise<void> {
+/** Creates the physical slot (reserving WAL at once) unless it exists (resolves to whether it made it); one a live standby uses is SLOT_IN_USE. */
+async function ensureSlot(admin: pg.Client, slot: string): Promise<boolean> {
   const { rows } = await admin.query<{ active: boolean; slot_type: string }>('SELECT active, slot_type FROM pg_replication_slots WHERE slot_name = $1', [slot]);
   const existing = rows[0];
   if (existing === undefined) {
     await admin.query('SELECT pg_create_physical_replication_slot($1, true)', [slot]);
-    return;
+    return true;
   }
   if (existing.active || existing.slot_type !== 'physical') {
     throw new ReplicationError('SLOT_IN_USE', `The replication slot ${slot} exists on the primary and is ${existing.active ? 'in use' : `a ${existing.slot_type} slot`}: name another with \`slot\``);
   }
+  return false;
 }
 
-async function addToSynchronousStandbys(admin: pg.Client, name: string): Promise<void> {
+/** Adds `name` to synchronous_standby_names; resolves to the value before, or null when nothing changed. */
+async function addToSynchronousStandbys(admin: pg.Client, name: string): Promise<string | null> {
   const { rows } = await admin.query<{ setting: string; source: string }>("SELECT setting, source FROM pg_settings WHERE name = 'synchronous_standby_names'");
   const current = rows[0]!;
   if (current.source === 'command line') {
     throw new ReplicationError('PRIMARY_RESTART_REQUIRED', 'The primary has synchronous_standby_names on its command line, which ALTER SYSTEM cannot change: restart it without it', { settings: { synchronous_standby_names: name } });
   }
   const next = addSynchronousStandby(current.setting, name);
-  if (next === current.setting) return;
+  if (next === current.setting) return null;
   await admin.query(`ALTER SYSTEM SET synchronous_standby_names = ${quoteLiteral(next)}`);
   await admin.query('SELECT pg_reload_conf()');
+  return current.setting;
 }
 
 async function waitForStreaming(admin: pg.Client, name: string, synchronous: boolean, deadline: number, signal: AbortSignal | undefined): Promise<void> {
@@ -286,10 +295,6 @@ function loopbackFor(listenAddresses: string): string {
   const addresses = listenAddresses.split(',').map((item) => item.trim());
   if (addresses.some((item) => ['localhost', '*', '0.0.0.0', '127.0.0.1'].includes(item))) return '127.0.0.1';
   return clientHostFor(addresses[0]!);
-}
-
-function parentOf(path: string): string {
-  return path.replace(/\/[^/]+\/?$/, '') || '/';
 }
 
 /** A TCP port nothing listens on now (bound on 127.0.0.1 and let go). */

@@ -27,48 +27,68 @@ describe.each([17, 13] as const)('createStandby on PostgreSQL %i (npm binaries: 
     await primary?.dispose();
   });
 
-  async function query(cluster: Cluster, sql: string): Promise<any[]> {
-    const client = await cluster.connect();
-    try {
-      return (await client.query(sql)).rows;
-    } finally {
-      await client.end();
+  it('refuses a standby on another host, which needs pg_basebackup, naming it', async () => {
+    const error = await rejection(createStandby(primary, space.path('remote'), { host: 'db.example.net', restartPrimary: true, credentials: space.store }));
+    expect(error).toMatchObject({ name: 'ReplicationError', code: 'PROGRAM_MISSING' });
+    expect(error.message).toContain('pg_basebackup');
+    expect(existsSync(space.path('remote'))).toBe(false);
+  });
+
+  it('two standbys (one synchronous with a slot) stream, replay the primary’s rows and refuse writes with 25006', async () => {
+    const events: ReplicationEvent[] = [];
+    const b = space.track(await createStandby(primary, space.path('b'), { restartPrimary: true, credentials: space.store, log: (e) => events.push(e) }));
+    const c = space.track(await createStandby(primary, space.path('c'), { slot: true, synchronous: true, credentials: space.store, log: (e) => events.push(e) }));
+    expect(events.filter((e) => e.type === 'base-backup').map((e) => (e as { method: string }).method)).toEqual(['copy', 'copy']);
+    // The standby started from the backup_label pg_backup_stop gave (the server renames it once read).
+    expect(readFileSync(join(b.dataDirectory, 'backup_label.old'), 'utf8')).toContain('LABEL: pg-cluster standby b');
+    expect(readFileSync(join(b.dataDirectory, 'postgresql.auto.conf'), 'utf8')).toContain("primary_conninfo = 'host=");
+    const status = await replicationStatus(primary);
+    expect(status.map((s) => [s.name, s.state, s.sync, s.slot])).toEqual([
+      ['b', 'streaming', 'async', null],
+      ['c', 'streaming', 'quorum', 'c'],
+    ]);
+    // The temporary slot that held the WAL for b's copy is gone with the backup session.
+    expect(await query(primary, 'SELECT slot_name FROM pg_replication_slots ORDER BY 1')).toEqual([{ slot_name: 'c' }]);
+    expect(await serverState(primary)).toBe('master');
+    await query(primary, "INSERT INTO t SELECT g, 'row ' || g FROM generate_series(1, 300) g");
+    for (const standby of [b, c]) {
+      await waitForReplay(standby, 'current', { timeout: 20_000 });
+      expect(await query(standby, 'SELECT count(*)::int AS n FROM t')).toEqual([{ n: 300 }]);
+      expect((await rejection(query(standby, "INSERT INTO t VALUES (0, 'no')"))).code).toBe('25006');
+      expect(await serverState(standby)).toBe('hot standby');
     }
-  }
-
-    it('refuses a standby on another host, which needs pg_basebackup, naming it', async () => {
-      const error = await rejection(createStandby(primary, space.path('remote'), { host: 'db.example.net', restartPrimary: true, credentials: space.store }));
-      expect(error).toMatchObject({ name: 'ReplicationError', code: 'PROGRAM_MISSING' });
-      expect(error.message).toContain('pg_basebackup');
-      expect(existsSync(space.path('remote'))).toBe(false);
-    });
-
-    it('two standbys (one synchronous with a slot) stream, replay the primary’s rows and refuse writes with 25006', async () => {
-      const events: ReplicationEvent[] = [];
-      const b = space.track(await createStandby(primary, space.path('b'), { restartPrimary: true, credentials: space.store, log: (e) => events.push(e) }));
-      const c = space.track(await createStandby(primary, space.path('c'), { slot: true, synchronous: true, credentials: space.store, log: (e) => events.push(e) }));
-      expect(events.filter((e) => e.type === 'base-backup').map((e) => (e as { method: string }).method)).toEqual(['copy', 'copy']);
-      // The standby started from the backup_label pg_backup_stop gave (the server renames it once read).
-      expect(readFileSync(join(b.dataDirectory, 'backup_label.old'), 'utf8')).toContain('LABEL: pg-cluster standby b');
-      expect(readFileSync(join(b.dataDirectory, 'postgresql.auto.conf'), 'utf8')).toContain("primary_conninfo = 'host=");
-      const status = await replicationStatus(primary);
-      expect(status.map((s) => [s.name, s.state, s.sync, s.slot])).toEqual([
-        ['b', 'streaming', 'async', null],
-        ['c', 'streaming', 'quorum', 'c'],
-      ]);
-      // The temporary slot that held the WAL for b's copy is gone with the backup session.
-      expect(await query(primary, 'SELECT slot_name FROM pg_replication_slots ORDER BY 1')).toEqual([{ slot_name: 'c' }]);
-      expect(await serverState(primary)).toBe('master');
-      await query(primary, "INSERT INTO t SELECT g, 'row ' || g FROM generate_series(1, 300) g");
-      for (const standby of [b, c]) {
-        await waitForReplay(standby, 'current', { timeout: 20_000 });
-        expect(await query(standby, 'SELECT count(*)::int AS n FROM t')).toEqual([{ n: 300 }]);
-        expect((await rejection(query(standby, "INSERT INTO t VALUES (0, 'no')"))).code).toBe('25006');
-        expect(await serverState(standby)).toBe('hot standby');
-      }
-      const user = await resolveRunAs();
-      const stats = lstatSync(join(c.dataDirectory, STANDBY_PASSFILE));
-      expect(stats.mode & 0o777).toBe(0o600);
-      expect(stats.uid).toBe(user?.uid ?? process.getuid!());
-    });
+    const user = await resolveRunAs();
+    const stats = lstatSync(join(c.dataDirectory, STANDBY_PASSFILE));
+    expect(stats.mode & 0o777).toBe(0o600);
+    expect(stats.uid).toBe(user?.uid ?? process.getuid!());
+  });
 });
+
+describe('a throwaway primary with wal_level = minimal and max_wal_senders = 0 (PostgreSQL 17)', () => {
+  const space = standbyRoot();
+  afterAll(async () => space.cleanup());
+
+  it('is refused without restartPrimary, and with it restarted with what replication needs', async () => {
+    await using primary = await createTemporaryCluster({ installation: await npmInstallation(17), settings: { wal_level: 'minimal', max_wal_senders: 0 } });
+    const error = await rejection(createStandby(primary, space.path('b'), { credentials: space.store }));
+    expect(error).toMatchObject({ code: 'PRIMARY_RESTART_REQUIRED', settings: { wal_level: 'replica', max_wal_senders: '10' } });
+    expect(error.message).toContain('set on its command line');
+    const standby = space.track(await createStandby(primary, space.path('b'), { restartPrimary: true, credentials: space.store }));
+    expect(await query(primary, "SELECT name, setting FROM pg_settings WHERE name IN ('wal_level', 'max_wal_senders', 'fsync') ORDER BY name")).toEqual([
+      { name: 'fsync', setting: 'off' },
+      { name: 'max_wal_senders', setting: '10' },
+      { name: 'wal_level', setting: 'replica' },
+    ]);
+    expect(await serverState(standby)).toBe('hot standby');
+    await space.cleanup();
+  });
+});
+
+async function query(cluster: Cluster, sql: string): Promise<any[]> {
+  const client = await cluster.connect();
+  try {
+    return (await client.query(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}

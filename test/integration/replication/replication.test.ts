@@ -128,6 +128,15 @@ describe('createStandby on PostgreSQL 15 (pg_basebackup)', () => {
     expect(error.message).toContain('PostgreSQL 17');
   });
 
+  it('a standby that cannot start (its port is the primary’s) leaves nothing behind: no data directory, no slot, no synchronous name', async () => {
+    const port = (await primary.postmaster())!.port;
+    const error = await rejection(createStandby(primary, space.path('d'), { port, slot: true, synchronous: true, credentials: space.store }));
+    expect(error).toMatchObject({ code: 'PORT_IN_USE' });
+    expect(lstatSync(space.path('d'), { throwIfNoEntry: false })).toBeUndefined();
+    expect(await query(primary, "SELECT count(*)::int AS n FROM pg_replication_slots WHERE slot_name = 'd'")).toEqual([{ n: 0 }]);
+    expect(await query(primary, 'SHOW synchronous_standby_names')).toEqual([{ synchronous_standby_names: 'ANY 1 ("c")' }]);
+  });
+
   it('topologyConnectionInfo: psql settles on the server each target_session_attrs asks for, over TCP and over sockets', async () => {
     const psql = join((await systemInstallation()).paths.bindir!, 'psql');
     const tcp = topologyConnectionInfo([
