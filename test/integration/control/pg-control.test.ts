@@ -19,7 +19,7 @@ describe('global/pg_control', () => {
     it(`${label}: the checkpoint, timeline, state and system identifier the server reports, running and after a fast shutdown`, async () => {
       const w = newWorkspace(installation());
       const major = w.cluster.installation.versionInfo.major;
-      await w.cluster.init(quickInit);
+      await w.cluster.init({ ...quickInit, timeout: 60_000 });
       await w.cluster.start({ settings: w.settings });
       const oracle = async () => {
         const client = await w.cluster.connect();
@@ -55,7 +55,7 @@ describe('global/pg_control', () => {
 
   it('refuses a file of another major and a damaged one with typed errors', async () => {
     const w = newWorkspace(npmInstallation(17));
-    await w.cluster.init(quickInit);
+    await w.cluster.init({ ...quickInit, timeout: 60_000 });
     const bytes = readFileSync(join(w.dataDirectory, 'global', 'pg_control'));
     expect(parsePgControl(bytes, 17).pgControlVersion).toBe(1700);
     const other = await rejection(readPgControl(w.dataDirectory, 15));

@@ -12,7 +12,7 @@ export type Space = ReturnType<typeof standbyRoot>;
 /** A primary `a` in `space`, running, with table `t (id int primary key)`. */
 export async function startPrimary(space: Space, installation: ClusterInstallation, name = 'a'): Promise<Cluster> {
   const cluster = space.track(new Cluster(installation, space.path(name)));
-  await cluster.init(quickInit);
+  await cluster.init({ ...quickInit, timeout: 60_000 }); // initdb on a loaded 2-core machine can take over 10 s
   await cluster.start({ settings: { listen_addresses: '127.0.0.1', port: await freePort(), unix_socket_directories: space.root, fsync: false } });
   await query(cluster, 'CREATE TABLE t (id int PRIMARY KEY)');
   return cluster;
