@@ -100,3 +100,11 @@ describe('option checks', () => {
     await expect(rejoin(new Cluster(installation, '/x/a'), b, { rewindProgram: 3 as never })).rejects.toThrow('Expected `rewindProgram` to be a path or null');
   });
 });
+
+describe('readShutdownCheckpoint', () => {
+  it('without pg_controldata and without a readable pg_control of a known major: FailoverError CHECKPOINT_UNKNOWN', async () => {
+    const { readShutdownCheckpoint } = await import('../../../src/replication/shutdown-checkpoint.js');
+    const nowhere = new Cluster({ versionInfo: { major: 15 }, paths: { pg_controldata: null } }, '/nonexistent/pgct-data');
+    await expect(readShutdownCheckpoint(nowhere)).rejects.toMatchObject({ name: 'FailoverError', code: 'CHECKPOINT_UNKNOWN', target: '/nonexistent/pgct-data' });
+  });
+});
