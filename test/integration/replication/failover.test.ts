@@ -75,6 +75,9 @@ describe('failover on PostgreSQL 15', () => {
     await query(b, `ALTER SYSTEM SET synchronous_standby_names = 'ANY 1 ("c")'`);
     await query(b, 'SELECT pg_reload_conf()');
     await until(async () => (await query(b, "SELECT sync_state FROM pg_stat_replication WHERE application_name = 'c'"))[0]?.sync_state === 'quorum', 20_000, 'c to be synchronous');
+    // c's own copy of the list names the primary it would lose (as a base backup's copy can).
+    await query(c, `ALTER SYSTEM SET synchronous_standby_names = 'ANY 1 ("b", "c")'`);
+    await query(c, 'SELECT pg_reload_conf()');
     let killing: Promise<number> | null = null;
     const acknowledged = await writeRows(b, 1_000, 1_000, (n) => {
       if (n === 400) killing = killPostmaster(b);
@@ -87,6 +90,8 @@ describe('failover on PostgreSQL 15', () => {
     expect(promoted).toBe(c);
     const present = await ids(c);
     expect(acknowledged.filter((id) => !present.has(id))).toEqual([]);
+    // Recomputed on promotion: no follower is left, so c waits for none (a commit would hang on "b").
+    expect(await query(c, 'SHOW synchronous_standby_names')).toEqual([{ synchronous_standby_names: '' }]);
     await query(c, 'INSERT INTO t VALUES (5000)');
     expect((await b.stop()).remains).toEqual({ processes: [], sharedMemory: [] });
   });
