@@ -1,4 +1,4 @@
-import { lstat, readdir, stat } from 'node:fs/promises';
+import { lstat, readdir, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { isAbsolute } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -7,10 +7,12 @@ import { Cluster, type ClusterInstallation } from '../cluster/cluster.js';
 import type { ClusterLog } from '../cluster/cluster-events.js';
 import { clientHostFor } from '../cluster/cluster-address.js';
 import { writeClusterMarker } from '../cluster/cluster-marker.js';
+import { ClusterTimeoutError } from '../cluster/cluster-timeout-error.js';
 import { removeTree } from '../control/remove-tree.js';
 import { ensureOwned, isRoot, resolveRunAs } from '../control/run-as.js';
 import { isExecutableFileSync } from '../installation/executable-file.js';
 import { expected } from '../errors.js';
+import { openRegularFile } from '../fs/regular-file.js';
 import type { CredentialsStore } from '../provision/credentials-store.js';
 import { FileCredentialsStore } from '../provision/file-credentials-store.js';
 import { ConnectionInfo } from '../throwaway/connection-info.js';
@@ -71,6 +73,8 @@ const OPTION_NAMES = new Set([
   'host', 'standbyAddress', 'replicationUser', 'rewindUser', 'credentials', 'log', 'clusterLog',
 ]);
 const DEFAULT_TIMEOUT = 120_000;
+/** How much of the standby's server log an error message quotes, at most. */
+const LOG_TAIL_BYTES = 4096;
 /** Settings a hot standby needs at least as high as its primary's (PostgreSQL refuses to start otherwise). */
 const AT_LEAST_PRIMARY = ['max_connections', 'max_worker_processes', 'max_wal_senders', 'max_prepared_transactions', 'max_locks_per_transaction'];
 
@@ -93,7 +97,7 @@ export async function createStandby(primary: Cluster, dataDirectory: string, opt
   if (typeof slot !== 'boolean' && !(typeof slot === 'string' && isSlotName(slot))) throw expected('slot', 'a boolean or a slot name (a-z, 0-9, _; up to 63)', slot);
   if (typeof synchronous !== 'boolean') throw expected('synchronous', 'a boolean', synchronous);
   if (typeof restartPrimary !== 'boolean') throw expected('restartPrimary', 'a boolean', restartPrimary);
-  if (!(typeof timeout === 'number' && timeout >= 0 && Number.isFinite(timeout))) throw expected('timeout', 'a non-negative number', timeout);
+  if (!(typeof timeout === 'number' && timeout > 0 && Number.isFinite(timeout))) throw expected('timeout', 'a positive number of milliseconds', timeout);
   if (options.port !== undefined && !(Number.isInteger(options.port) && options.port >= 1 && options.port <= 65535)) throw expected('port', 'an integer from 1 to 65535', options.port);
   if (options.socketDirectory !== undefined && (typeof options.socketDirectory !== 'string' || !isAbsolute(options.socketDirectory))) throw expected('socketDirectory', 'an absolute path', options.socketDirectory);
   if (options.listenAddresses !== undefined && typeof options.listenAddresses !== 'string') throw expected('listenAddresses', 'a string', options.listenAddresses);
@@ -106,20 +110,24 @@ export async function createStandby(primary: Cluster, dataDirectory: string, opt
   }
   if (installation === null || typeof installation !== 'object' || !Number.isInteger(installation.versionInfo?.major)) throw expected('installation', 'an Installation', installation);
   signal?.throwIfAborted();
-  const deadline = Date.now() + (timeout === 0 ? DEFAULT_TIMEOUT : timeout);
+  const deadline = Date.now() + timeout;
   const remaining = (): number => Math.max(1, deadline - Date.now());
 
   // What can be refused is refused before the primary is touched.
   const lock = await primary.postmaster();
-  if (lock === null) throw new ReplicationError('PRIMARY_IN_RECOVERY', `No server runs in ${primary.dataDirectory}: start the primary first`, { dataDirectory: primary.dataDirectory });
-  const serverMajor = await readServerMajor(primary);
+  if (lock === null) throw new ReplicationError('PRIMARY_NOT_RUNNING', `No server runs in ${primary.dataDirectory}: start the primary first`, { dataDirectory: primary.dataDirectory });
+  const { major: serverMajor, nameInUse } = await readPrimaryFacts(primary, name);
+  if (nameInUse) {
+    throw new ReplicationError('NAME_IN_USE', `A standby named ${name} streams from ${primary.dataDirectory} already: give this one another \`name\``, { dataDirectory });
+  }
   if (installation.versionInfo.major !== serverMajor) {
     throw new ReplicationError('MAJOR_MISMATCH', `The standby's installation is PostgreSQL ${installation.versionInfo.major}, the primary runs ${serverMajor}: streaming replication needs the same major version`, { dataDirectory });
   }
   await refuseOccupied(dataDirectory);
+  const hadLog = (await lstat(`${dataDirectory}.log`).catch(() => null)) !== null;
   const tcpHost = lock.listenAddresses === null || lock.listenAddresses === '' ? null : loopbackFor(lock.listenAddresses);
   const host = options.host ?? (tcpHost ?? lock.socketDirectory);
-  if (host === null) throw new ReplicationError('PRIMARY_IN_RECOVERY', `The primary ${primary.dataDirectory} listens on neither TCP nor a socket`, { dataDirectory: primary.dataDirectory });
+  if (host === null) throw new ReplicationError('PRIMARY_NOT_RUNNING', `The primary ${primary.dataDirectory} listens on neither TCP nor a socket`, { dataDirectory: primary.dataDirectory });
   const standbyAddress = options.standbyAddress ?? (host.includes(':') ? '::1/128' : '127.0.0.1/32');
   if (typeof standbyAddress !== 'string' || !/^[0-9a-fA-F.:]+(\/\d+)?$/.test(standbyAddress)) throw expected('standbyAddress', 'an IP address or a CIDR range', standbyAddress);
   const isLocal = isAbsolute(host) || ['localhost', '127.0.0.1', '::1'].includes(host);
@@ -138,7 +146,7 @@ export async function createStandby(primary: Cluster, dataDirectory: string, opt
 
   const preparation = await preparePrimary(primary, { restartPrimary, replicationUser, rewindUser, credentials, standbyAddress, timeout: remaining(), ...(log !== undefined ? { log } : {}) });
   const primaryLock = (await primary.postmaster())!;
-  const primaryPort = options.host === undefined ? primaryLock.port : lock.port;
+  const primaryPort = primaryLock.port;
   const slotName = slot === false ? null : slot === true ? toSlotName(name) : slot;
   const admin = await primary.connect({ application_name: 'pg-cluster replication' });
   let session: pg.Client | null = null;
@@ -183,17 +191,23 @@ export async function createStandby(primary: Cluster, dataDirectory: string, opt
     await writeClusterMarker(dataDirectory);
 
     const reach = await primary.connectionOptions();
+    const password = knownPassword(primary, reach);
     const standby = new Cluster(installation, dataDirectory, {
       ...(runAs !== null ? { runAs: runAs.user } : options.runAs === null ? { runAs: null } : {}),
       superuser: reach.user,
-      ...(knownPassword(primary, reach) !== undefined ? { password: knownPassword(primary, reach)! } : {}),
+      ...(password !== undefined ? { password } : {}),
       ...(clusterLog !== undefined ? { log: clusterLog } : {}),
     });
-    await standby.start({ timeout: remaining(), ...(signal !== undefined ? { signal } : {}) });
+    // A hot standby is ready once consistent, which takes the WAL from the backup's start: a standby
+    // that cannot reach the primary never gets there.
+    await standby.start({ timeout: remaining(), ...(signal !== undefined ? { signal } : {}) }).catch(async (error: unknown) => {
+      if (!(error instanceof ClusterTimeoutError)) throw error;
+      throw new ReplicationError('TIMEOUT', `The standby ${name} (${dataDirectory}) did not reach a consistent state in time: it got no WAL from ${host}:${primaryPort}${await describeLogTail(standby)}`, { dataDirectory, cause: error });
+    });
     try {
       if (synchronous) previousSynchronous = await addToSynchronousStandbys(admin, name);
       const streamingSince = Date.now();
-      await waitForStreaming(admin, name, synchronous, deadline, signal);
+      await waitForStreaming(admin, standby, name, synchronous, deadline, signal);
       log?.({ type: 'streaming', message: `standby ${name} streams from ${primary.dataDirectory}`, dataDirectory, name, durationMs: Date.now() - streamingSince });
     } catch (error) {
       await standby.stop({ mode: 'immediate' }).catch(() => undefined);
@@ -207,6 +221,8 @@ export async function createStandby(primary: Cluster, dataDirectory: string, opt
     }
     if (createdSlot) await admin.query('SELECT pg_drop_replication_slot($1)', [slotName]).catch(() => undefined);
     if (created) await removeTree(dataDirectory).catch(() => undefined);
+    // The standby's default log (`<dataDirectory>.log`, beside it) goes too when this call made it.
+    if (created && !hadLog) await rm(`${dataDirectory}.log`, { force: true }).catch(() => undefined);
     throw error;
   } finally {
     await session?.end().catch(() => undefined);
@@ -227,11 +243,15 @@ function knownPassword(primary: Cluster, reach: { user: string; password?: strin
   return undefined;
 }
 
-async function readServerMajor(primary: Cluster): Promise<number> {
+/** The primary server's major version, and whether a standby of that name streams from it already. */
+async function readPrimaryFacts(primary: Cluster, name: string): Promise<{ major: number; nameInUse: boolean }> {
   const client = await primary.connect({ application_name: 'pg-cluster replication' });
   try {
-    const { rows } = await client.query<{ version: string }>("SELECT current_setting('server_version_num') AS version");
-    return Math.floor(Number(rows[0]!.version) / 10_000);
+    const { rows } = await client.query<{ version: string; used: boolean }>(
+      "SELECT current_setting('server_version_num') AS version, EXISTS (SELECT FROM pg_stat_replication WHERE application_name = $1 AND state IS DISTINCT FROM 'backup') AS used",
+      [name],
+    );
+    return { major: Math.floor(Number(rows[0]!.version) / 10_000), nameInUse: rows[0]!.used };
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -273,7 +293,13 @@ async function addToSynchronousStandbys(admin: pg.Client, name: string): Promise
   return current.setting;
 }
 
-async function waitForStreaming(admin: pg.Client, name: string, synchronous: boolean, deadline: number, signal: AbortSignal | undefined): Promise<void> {
+/**
+ * Polls the primary's pg_stat_replication until the standby streams (and is synchronous when
+ * asked). A standby whose server exits meanwhile is STANDBY_FAILED, one that does not get there
+ * in time TIMEOUT; both messages end with the standby's server log tail (what it said about the
+ * connection to the primary).
+ */
+async function waitForStreaming(admin: pg.Client, standby: Cluster, name: string, synchronous: boolean, deadline: number, signal: AbortSignal | undefined): Promise<void> {
   let last = 'not connected';
   for (let pause = 5; ; pause = Math.min(100, pause * 2)) {
     signal?.throwIfAborted();
@@ -281,8 +307,34 @@ async function waitForStreaming(admin: pg.Client, name: string, synchronous: boo
     const row = rows.find((item) => item.state === 'streaming') ?? rows[0];
     if (row !== undefined) last = `${row.state}, ${row.sync_state}`;
     if (row?.state === 'streaming' && (!synchronous || row.sync_state === 'sync' || row.sync_state === 'quorum')) return;
-    if (Date.now() >= deadline) throw new ReplicationError('TIMEOUT', `The standby ${name} did not ${synchronous ? 'stream synchronously' : 'stream'} in time (last seen: ${last})`);
+    if (!(await standby.running())) {
+      throw new ReplicationError('STANDBY_FAILED', `The standby ${name} (${standby.dataDirectory}) stopped before it streamed${await describeLogTail(standby)}`, { dataDirectory: standby.dataDirectory });
+    }
+    if (Date.now() >= deadline) {
+      throw new ReplicationError('TIMEOUT', `The standby ${name} did not ${synchronous ? 'stream synchronously' : 'stream'} in time (last seen: ${last})${await describeLogTail(standby)}`, { dataDirectory: standby.dataDirectory });
+    }
     await sleep(pause);
+  }
+}
+
+/**
+ * `; server log: …` with the last lines of the standby's log file, or ''. Read only when the file
+ * is a regular file (no link) of this process's user or of the data directory's owner, so that
+ * root shows nothing the server's user could not read.
+ */
+async function describeLogTail(standby: Cluster): Promise<string> {
+  const owner = (await lstat(standby.dataDirectory).catch(() => null))?.uid;
+  const opened = await openRegularFile(standby.logPath).catch(() => null);
+  if (opened === null) return '';
+  try {
+    if (opened.stats.uid !== process.getuid?.() && opened.stats.uid !== owner) return '';
+    const length = Math.min(opened.stats.size, LOG_TAIL_BYTES);
+    const buffer = Buffer.alloc(length);
+    await opened.handle.read(buffer, 0, length, opened.stats.size - length);
+    const lines = buffer.toString('utf8').split('\n').filter((line) => line.trim() !== '').slice(-8);
+    return lines.length === 0 ? '' : `; server log:\n${lines.join('\n')}`;
+  } finally {
+    await opened.handle.close();
   }
 }
 

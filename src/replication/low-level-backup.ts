@@ -6,6 +6,7 @@ import { CLUSTER_MARKER_FILE } from '../cluster/cluster-marker.js';
 import { CommandError } from '../control/command-error.js';
 import { runCommand } from '../control/run-command.js';
 import type { RunAsUser } from '../control/run-as.js';
+import { userCommand } from '../control/user-command.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { ReplicationError } from './replication-error.js';
 import { STANDBY_PASSFILE } from './standby-files.js';
@@ -50,10 +51,13 @@ export async function copyBaseBackup(primary: Cluster, session: pg.Client, targe
   let stopped = false;
   try {
     const entries = (await readdir(source)).filter((name) => !SKIPPED.has(name) && !EMPTIED.includes(name) && !name.startsWith('pgsql_tmp'));
-    const asUser = runAs === null ? {} : { uid: runAs.uid, gid: runAs.gid };
     const run = async (file: string, args: string[]) => {
+      const command = userCommand(file, args, runAs);
       try {
-        await runCommand(file, args, { ...asUser, ...(signal !== undefined ? { signal } : {}) });
+        await runCommand(command.file, command.args, {
+          ...(command.uid !== undefined ? { uid: command.uid, gid: command.gid! } : {}),
+          ...(signal !== undefined ? { signal } : {}),
+        });
       } catch (error) {
         if (error instanceof CommandError) throw new ReplicationError('BASE_BACKUP_FAILED', `Copying ${source} to ${target} failed: ${error.message}`, { dataDirectory: target, cause: error });
         throw error;

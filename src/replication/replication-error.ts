@@ -6,6 +6,10 @@ export type ReplicationErrorCode =
   | 'PRIMARY_RESTART_REQUIRED'
   /** The primary is itself in recovery (a standby): make standbys of the primary. */
   | 'PRIMARY_IN_RECOVERY'
+  /** No server runs in the primary's data directory (or it listens on neither TCP nor a socket). */
+  | 'PRIMARY_NOT_RUNNING'
+  /** A standby of that `name` (application_name) streams from the primary already. */
+  | 'NAME_IN_USE'
   /** The standby's installation is of another major version than the primary's server. */
   | 'MAJOR_MISMATCH'
   /** A program the call needs is missing from the installation (`pg_basebackup` for a standby on another host). */
@@ -16,8 +20,12 @@ export type ReplicationErrorCode =
   | 'BASE_BACKUP_FAILED'
   /** The low-level copy on this host needs what is not there (the same OS user for both servers, no tablespaces). */
   | 'COPY_NOT_POSSIBLE'
+  /** The standby's server stopped before it streamed (the message ends with its log tail). */
+  | 'STANDBY_FAILED'
   /** The standby did not stream from the primary (or replay, or accept writes) in time. */
   | 'TIMEOUT'
+  /** waitForReplay could not reach the standby's primary (as its `primary_conninfo` names it). */
+  | 'PRIMARY_UNREACHABLE'
   /** The server is not a standby (promote, waitForReplay) or has no `primary_conninfo`. */
   | 'NOT_A_STANDBY'
   /** No server of the topology matches the asked `targetSessionAttrs`. */

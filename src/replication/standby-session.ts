@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Cluster } from '../cluster/cluster.js';
-import { readFileNoFollow } from '../fs/regular-file.js';
+import { lstat } from 'node:fs/promises';
+import { openRegularFile } from '../fs/regular-file.js';
 import { findPassfilePassword, parseConninfo } from './primary-conninfo.js';
 import { ReplicationError } from './replication-error.js';
 
@@ -39,7 +40,7 @@ export async function readCurrentPrimary(standby: pg.Client, dataDirectory: stri
   const user = values['user'] ?? '';
   let password = values['password'];
   if (password === undefined && values['passfile'] !== undefined) {
-    const text = await readFileNoFollow(values['passfile']).then((buffer) => buffer.toString('utf8'), () => '');
+    const text = await readPassfile(values['passfile'], dataDirectory);
     password = findPassfilePassword(text, { host, port: String(port), database: 'replication', user });
   }
   const primary: CurrentPrimary = { host, port, user, applicationName: values['application_name'] ?? null };
@@ -52,10 +53,28 @@ export async function readCurrentPrimary(standby: pg.Client, dataDirectory: stri
       await client.connect();
     } catch (error) {
       await client.end().catch(() => undefined);
-      throw new ReplicationError('NOT_A_STANDBY', `Could not reach the primary of ${dataDirectory} at ${host}:${port} as ${user}: ${(error as Error).message}`, { dataDirectory, cause: error });
+      throw new ReplicationError('PRIMARY_UNREACHABLE', `Could not reach the primary of ${dataDirectory} at ${host}:${port} as ${user}: ${(error as Error).message}`, { dataDirectory, cause: error });
     }
     client.on('error', () => undefined);
     return client;
   };
   return { primary, connect };
+}
+
+/**
+ * The text of the password file `primary_conninfo` names, or '' when it cannot be read. The
+ * setting is the server's (any SQL superuser can point it anywhere): as root, only a regular
+ * file (no link) owned by the data directory's owner is read, so root reads nothing for the
+ * server's user that this user could not read itself.
+ */
+async function readPassfile(path: string, dataDirectory: string): Promise<string> {
+  const owner = (await lstat(dataDirectory).catch(() => null))?.uid;
+  const opened = await openRegularFile(path).catch(() => null);
+  if (opened === null) return '';
+  try {
+    if (process.getuid?.() === 0 && opened.stats.uid !== owner) return '';
+    return (await opened.handle.readFile()).toString('utf8');
+  } finally {
+    await opened.handle.close();
+  }
 }

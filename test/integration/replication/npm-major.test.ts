@@ -34,10 +34,10 @@ describe.each([17, 13] as const)('createStandby on PostgreSQL %i (npm binaries: 
     expect(existsSync(space.path('remote'))).toBe(false);
   });
 
-  it('two standbys (one synchronous with a slot) stream, replay the primary’s rows and refuse writes with 25006', async () => {
+  it('two standbys (one synchronous with a slot it names) stream, replay the primary’s rows and refuse writes with 25006', async () => {
     const events: ReplicationEvent[] = [];
     const b = space.track(await createStandby(primary, space.path('b'), { restartPrimary: true, credentials: space.store, log: (e) => events.push(e) }));
-    const c = space.track(await createStandby(primary, space.path('c'), { slot: true, synchronous: true, credentials: space.store, log: (e) => events.push(e) }));
+    const c = space.track(await createStandby(primary, space.path('c'), { slot: 'slot_of_c', synchronous: true, credentials: space.store, log: (e) => events.push(e) }));
     expect(events.filter((e) => e.type === 'base-backup').map((e) => (e as { method: string }).method)).toEqual(['copy', 'copy']);
     // The standby started from the backup_label pg_backup_stop gave (the server renames it once read).
     expect(readFileSync(join(b.dataDirectory, 'backup_label.old'), 'utf8')).toContain('LABEL: pg-cluster standby b');
@@ -45,10 +45,10 @@ describe.each([17, 13] as const)('createStandby on PostgreSQL %i (npm binaries: 
     const status = await replicationStatus(primary);
     expect(status.map((s) => [s.name, s.state, s.sync, s.slot])).toEqual([
       ['b', 'streaming', 'async', null],
-      ['c', 'streaming', 'quorum', 'c'],
+      ['c', 'streaming', 'quorum', 'slot_of_c'],
     ]);
     // The temporary slot that held the WAL for b's copy is gone with the backup session.
-    expect(await query(primary, 'SELECT slot_name FROM pg_replication_slots ORDER BY 1')).toEqual([{ slot_name: 'c' }]);
+    expect(await query(primary, 'SELECT slot_name FROM pg_replication_slots ORDER BY 1')).toEqual([{ slot_name: 'slot_of_c' }]);
     expect(await serverState(primary)).toBe('master');
     await query(primary, "INSERT INTO t SELECT g, 'row ' || g FROM generate_series(1, 300) g");
     for (const standby of [b, c]) {
@@ -80,6 +80,12 @@ describe('a throwaway primary with wal_level = minimal and max_wal_senders = 0 (
       { name: 'wal_level', setting: 'replica' },
     ]);
     expect(await serverState(standby)).toBe('hot standby');
+    // A standby that cannot reach the primary (no TCP there) times out with what its server said, and is removed.
+    const unreachable = await rejection(createStandby(primary, space.path('x'), { host: '127.0.0.1', timeout: 10_000, credentials: space.store }));
+    expect(unreachable).toMatchObject({ name: 'ReplicationError', code: 'TIMEOUT' });
+    expect(unreachable.message, unreachable.message).toMatch(/server log:\n[^]*could not connect to the primary server/);
+    expect(existsSync(space.path('x'))).toBe(false);
+    expect(existsSync(`${space.path('x')}.log`)).toBe(false);
     await space.cleanup();
   });
 });

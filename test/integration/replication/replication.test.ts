@@ -1,7 +1,8 @@
 // A primary with two standbys on one machine (system PostgreSQL 15, pg_basebackup): rows replayed,
 // writes refused on standbys (25006), both streaming in replicationStatus, a synchronous standby,
 // a slot, the passfile's mode and owner, the primary's restart reported or refused, promote.
-import { lstatSync, readFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster } from '../../../src/cluster/index.js';
@@ -13,7 +14,16 @@ import { runCommand } from '../../../src/control/index.js';
 import pg from 'pg';
 import { createTemporaryCluster, type TemporaryCluster } from '../../../src/throwaway/index.js';
 import { rejection } from '../cluster/fixtures.js';
-import { standbyRoot, systemInstallation } from './fixtures.js';
+import { isRoot, npmInstallation, standbyRoot, systemInstallation } from './fixtures.js';
+
+const hasCiUser = (() => {
+  try {
+    execFileSync('id', ['-u', 'pgcluster-ci'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 let primary: TemporaryCluster;
 let b: Cluster;
@@ -108,6 +118,24 @@ describe('createStandby on PostgreSQL 15 (pg_basebackup)', () => {
     expect(auto).not.toContain(password);
   });
 
+  it.skipIf(!isRoot)('as root, waitForReplay reads no passfile the server user does not own (a primary_conninfo pointing at a root file) [root only: a normal user reads only its own files anyway]', async () => {
+    const [original] = await query(b, 'SHOW primary_conninfo');
+    const password = readFileSync(join(b.dataDirectory, STANDBY_PASSFILE), 'utf8');
+    const secret = join(space.root, 'root-secret');
+    writeFileSync(secret, password, { mode: 0o600 });
+    try {
+      const planted = (original.primary_conninfo as string).replace(/passfile=\S+/, `passfile=${secret}`);
+      await query(b, `ALTER SYSTEM SET primary_conninfo = '${planted}'`);
+      await query(b, 'SELECT pg_reload_conf()');
+      const error = await rejection(waitForReplay(b, 'current', { timeout: 5_000 }));
+      expect(error).toMatchObject({ name: 'ReplicationError', code: 'PRIMARY_UNREACHABLE' });
+    } finally {
+      await query(b, `ALTER SYSTEM SET primary_conninfo = '${original.primary_conninfo}'`);
+      await query(b, 'SELECT pg_reload_conf()');
+      rmSync(secret);
+    }
+  });
+
   it('prepares what a later pg_rewind needs: the rewind role with its grants and an hba rule', async () => {
     const [row] = await query(primary, "SELECT has_function_privilege('rewind_user', 'pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean)', 'EXECUTE') AS ok");
     expect(row.ok).toBe(true);
@@ -120,9 +148,10 @@ describe('createStandby on PostgreSQL 15 (pg_basebackup)', () => {
     ]);
   });
 
-  it('refuses a non-empty data directory and a standby of another major, before touching anything', async () => {
-    expect(await rejection(createStandby(primary, b.dataDirectory, { credentials: space.store }))).toMatchObject({ code: 'DIRECTORY_NOT_EMPTY' });
-    const { npmInstallation } = await import('./fixtures.js');
+  it('refuses a name in use, a non-empty data directory and a standby of another major, before touching anything', async () => {
+    expect(await rejection(createStandby(primary, space.path('new'), { name: 'b', credentials: space.store }))).toMatchObject({ code: 'NAME_IN_USE' });
+    expect(await rejection(createStandby(primary, b.dataDirectory, { name: 'b2', credentials: space.store }))).toMatchObject({ code: 'DIRECTORY_NOT_EMPTY' });
+    expect(lstatSync(space.path('new'), { throwIfNoEntry: false })).toBeUndefined();
     const error = await rejection(createStandby(primary, space.path('x17'), { installation: await npmInstallation(17), credentials: space.store }));
     expect(error).toMatchObject({ name: 'ReplicationError', code: 'MAJOR_MISMATCH' });
     expect(error.message).toContain('PostgreSQL 17');
@@ -135,6 +164,30 @@ describe('createStandby on PostgreSQL 15 (pg_basebackup)', () => {
     expect(lstatSync(space.path('d'), { throwIfNoEntry: false })).toBeUndefined();
     expect(await query(primary, "SELECT count(*)::int AS n FROM pg_replication_slots WHERE slot_name = 'd'")).toEqual([{ n: 0 }]);
     expect(await query(primary, 'SHOW synchronous_standby_names')).toEqual([{ synchronous_standby_names: 'ANY 1 ("c")' }]);
+  });
+
+  it.skipIf(!isRoot || !hasCiUser)('as root, a standby run by another OS user (runAs) streams, its files and passfile that user’s; the low-level copy refuses that [root only: only root switches users]', async () => {
+    const folder = mkdtempSync('/tmp/pgct-runas-');
+    chmodSync(folder, 0o755);
+    try {
+      const other = space.track(await createStandby(primary, join(folder, 'e'), { runAs: 'pgcluster-ci', socketDirectory: join(folder, 'sock'), credentials: space.store }));
+      const ci = (await resolveRunAs('pgcluster-ci'))!;
+      expect(lstatSync(other.dataDirectory).uid).toBe(ci.uid);
+      expect(lstatSync(join(other.dataDirectory, STANDBY_PASSFILE)).uid).toBe(ci.uid);
+      expect(lstatSync(join(other.dataDirectory, 'postgresql.auto.conf')).uid).toBe(ci.uid);
+      expect((await replicationStatus(primary)).find((s) => s.name === 'e')?.state).toBe('streaming');
+      await waitForReplay(other, 'current', { timeout: 20_000 });
+      await other.stop({ mode: 'fast' });
+      const npm = await createTemporaryCluster({ installation: await npmInstallation(17) });
+      try {
+        const error = await rejection(createStandby(npm, join(folder, 'f'), { runAs: 'pgcluster-ci', restartPrimary: true, credentials: space.store }));
+        expect(error).toMatchObject({ name: 'ReplicationError', code: 'COPY_NOT_POSSIBLE' });
+      } finally {
+        await npm.dispose();
+      }
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('topologyConnectionInfo: psql settles on the server each target_session_attrs asks for, over TCP and over sockets', async () => {
