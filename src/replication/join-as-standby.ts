@@ -4,7 +4,7 @@ import type { SettingValue } from '../control/server-process.js';
 import type { CredentialsStore } from '../provision/credentials-store.js';
 import { formatCredentialsKey } from '../provision/credentials-store.js';
 import { findPassfilePassword, parseConninfo } from './primary-conninfo.js';
-import { readFileNoFollow } from '../fs/regular-file.js';
+import { readPassfile } from './standby-session.js';
 import { FailoverError } from './failover-error.js';
 import { ensureSlot, readPrimaryAddress, waitForStreaming } from './follow-primary.js';
 import { formatPrimaryConninfo, writeStandbyConfiguration, writeStandbyPassfile } from './standby-files.js';
@@ -26,7 +26,8 @@ export async function readReplicationCredentials(primary: Cluster, admin: pg.Cli
   const conninfo = parseConninfo(rows[0]!.conninfo);
   const { user, passfile, host = '', port = '5432' } = conninfo;
   if (user !== undefined && passfile !== undefined) {
-    const text = await readFileNoFollow(passfile).then((bytes) => bytes.toString('utf8'), () => '');
+    // As root, only a file of the server's user (a superuser may point passfile at any file).
+    const text = await readPassfile(passfile, primary.dataDirectory);
     const password = findPassfilePassword(text, { host, port, database: 'replication', user });
     if (password !== undefined) return { user, password };
   }
