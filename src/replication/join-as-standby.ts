@@ -78,4 +78,31 @@ export async function joinAsStandby(cluster: Cluster, primary: Cluster, admin: p
     throw new FailoverError('TIMEOUT', `${cluster.dataDirectory} did not start as a standby of ${primary.dataDirectory}: ${(error as Error).message}`, { target: cluster.dataDirectory, cause: error });
   }
   await waitForStreaming(admin, name, deadline, cluster.dataDirectory, signal);
+  await waitForTimeline(cluster, admin, deadline, signal);
+}
+
+/**
+ * Waits until the standby's WAL receiver streams the primary's current timeline: one that cannot
+ * follow it (its WAL went past where that timeline forked off) connects, streams the old
+ * timeline up to the fork and is turned away, again and again, and so shows as `streaming` on
+ * the primary for moments. FailoverError `TIMEOUT` when it does not by `deadline`.
+ */
+async function waitForTimeline(cluster: Cluster, admin: pg.Client, deadline: number, signal?: AbortSignal): Promise<void> {
+  const { rows } = await admin.query<{ wal: string }>('SELECT pg_walfile_name(pg_current_wal_lsn()) AS wal');
+  const timeline = Number.parseInt(rows[0]!.wal.slice(0, 8), 16);
+  const session = await cluster.connect({ application_name: 'pg-cluster rejoin' });
+  session.on('error', () => undefined);
+  try {
+    for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
+      signal?.throwIfAborted();
+      const { rows: seen } = await session.query<{ status: string; tli: number }>('SELECT status, received_tli AS tli FROM pg_stat_wal_receiver');
+      if (seen[0]?.status === 'streaming' && seen[0].tli === timeline) return;
+      if (Date.now() > deadline) {
+        throw new FailoverError('TIMEOUT', `${cluster.dataDirectory} does not follow the new primary's timeline ${timeline} in time (its WAL receiver: ${seen[0] === undefined ? 'none' : `${seen[0].status} on timeline ${seen[0].tli}`})`, { target: cluster.dataDirectory });
+      }
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  } finally {
+    await session.end().catch(() => undefined);
+  }
 }

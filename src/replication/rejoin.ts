@@ -117,7 +117,9 @@ export async function rejoin(oldPrimary: Cluster, newPrimary: Cluster, options: 
         try {
           await runRewind(oldPrimary, newPrimary, { program, user: rewindUser, password, timeout: remaining(), ...(signal !== undefined ? { signal } : {}) });
           await writeClusterMarker(oldPrimary.dataDirectory);
-          await joinAsStandby(oldPrimary, newPrimary, admin, { name, slot: slotName, credentials: replication, settings: own, deadline, ...(signal !== undefined ? { signal } : {}) });
+          // Half the time left at most (10 s at least), so that a base backup still fits after it.
+          const rewindDeadline = Math.min(deadline, Date.now() + Math.max(10_000, (deadline - Date.now()) / 2));
+          await joinAsStandby(oldPrimary, newPrimary, admin, { name, slot: slotName, credentials: replication, settings: own, deadline: rewindDeadline, ...(signal !== undefined ? { signal } : {}) });
           return { method: 'pg_rewind', standby: oldPrimary, reason: null, durationMs: Date.now() - started };
         } catch (error) {
           if (signal?.aborted) throw error;

@@ -52,9 +52,9 @@ try {
   console.log((await client.query('SELECT id FROM notes ORDER BY id')).rows);
   await client.end();
 
-  // The old master comes back as a hot standby of the new one.
-  const { method } = await rejoin(a, promoted, { credentials });
-  console.log(method, await serverState(a));
+  // The old master comes back as a hot standby of the new one (by pg_rewind, else a base backup: see `method`).
+  const { standby } = await rejoin(a, promoted, { credentials });
+  console.log(await serverState(standby));
 } finally {
   await stop();
   for (const node of nodes) await node.drop();
