@@ -115,6 +115,9 @@ export async function rejoin(oldPrimary: Cluster, newPrimary: Cluster, options: 
       reason = password === undefined ? `no password of \`${rewindUser}\` in the credentials store` : '';
       if (password !== undefined) {
         try {
+          // A just promoted server's pg_control still names the old timeline until its first
+          // checkpoint; pg_rewind (before 16) reads it there and would find nothing to rewind.
+          await admin.query('CHECKPOINT');
           await runRewind(oldPrimary, newPrimary, { program, user: rewindUser, password, timeout: remaining(), ...(signal !== undefined ? { signal } : {}) });
           await writeClusterMarker(oldPrimary.dataDirectory);
           // Half the time left at most (10 s at least), so that a base backup still fits after it.

@@ -12,6 +12,7 @@ import { ids, killPostmaster, query, startPrimary } from './topology.js';
 const space = standbyRoot();
 let a: Cluster;
 let b: Cluster;
+let a2: Cluster;
 
 beforeAll(async () => {
   a = await startPrimary(space, await systemInstallation());
@@ -44,7 +45,7 @@ describe('rejoin on PostgreSQL 15', () => {
   it('without pg_rewind (rewindProgram: null): a fresh base backup into the same data directory, on its own port', async () => {
     const port = (await a.connectionOptions()).port;
     const result = await rejoin(a, b, { name: 'a', rewindProgram: null, credentials: space.store, timeout: 60_000 });
-    space.track(result.standby);
+    a2 = space.track(result.standby);
     expect(result).toMatchObject({ method: 'base-backup', reason: expect.stringContaining('rewindProgram: null') });
     expect(result.standby.dataDirectory).toBe(a.dataDirectory);
     expect((await result.standby.connectionOptions()).port).toBe(port);
@@ -56,5 +57,19 @@ describe('rejoin on PostgreSQL 15', () => {
   it('refuses a new primary that is in recovery (WRONG_ROLE)', async () => {
     expect(await rejection(rejoin(b, a, { credentials: space.store }))).toMatchObject({ name: 'FailoverError', code: 'WRONG_ROLE' });
     expect(await query(b, 'SELECT pg_is_in_recovery() AS r')).toEqual([{ r: false }]);
+  });
+
+  it('pg_rewind right after a failover, the killed primary with no writes of its own: rewound onto the new timeline', async () => {
+    await query(b, 'INSERT INTO t VALUES (153)');
+    await waitForReplay(a2, 'current', { timeout: 20_000 });
+    await killPostmaster(b);
+    expect(await failover([a2], { timeout: 30_000 })).toBe(a2);
+    // At once: a2's pg_control still names the old timeline until a checkpoint.
+    const result = await rejoin(b, a2, { name: 'b', credentials: space.store, timeout: 60_000 });
+    expect(result).toMatchObject({ method: 'pg_rewind', standby: b, reason: null });
+    await query(a2, 'INSERT INTO t VALUES (154)');
+    await waitForReplay(b, 'current', { timeout: 20_000 });
+    expect((await ids(b)).size).toBe(154);
+    expect(await query(b, 'SELECT status, received_tli FROM pg_stat_wal_receiver')).toEqual([{ status: 'streaming', received_tli: 3 }]);
   });
 });
