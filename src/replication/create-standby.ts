@@ -1,7 +1,6 @@
 import { lstat, readdir, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { isAbsolute } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { Cluster, type ClusterInstallation } from '../cluster/cluster.js';
 import type { ClusterLog } from '../cluster/cluster-events.js';
@@ -12,7 +11,6 @@ import { removeTree } from '../control/remove-tree.js';
 import { ensureOwned, isRoot, resolveRunAs } from '../control/run-as.js';
 import { isExecutableFileSync } from '../installation/executable-file.js';
 import { expected } from '../errors.js';
-import { openRegularFile } from '../fs/regular-file.js';
 import type { CredentialsStore } from '../provision/credentials-store.js';
 import { FileCredentialsStore } from '../provision/file-credentials-store.js';
 import { ConnectionInfo } from '../throwaway/connection-info.js';
@@ -24,7 +22,9 @@ import { ReplicationError } from './replication-error.js';
 import type { ReplicationLog } from './replication-events.js';
 import { formatPrimaryConninfo, writeStandbyConfiguration, writeStandbyPassfile } from './standby-files.js';
 import { defaultStandbyName, isSlotName, isStandbyName, toSlotName } from './standby-names.js';
+import { ensureSlot } from './replication-slot.js';
 import { addSynchronousStandby } from './synchronous-standby-names.js';
+import { describeLogTail, waitForStreaming } from './wait-for-streaming.js';
 
 export interface CreateStandbyOptions {
   /** The standby's `application_name` (what pg_stat_replication and synchronous_standby_names call it). Default: from the data directory's name. */
@@ -73,8 +73,6 @@ const OPTION_NAMES = new Set([
   'host', 'standbyAddress', 'replicationUser', 'rewindUser', 'credentials', 'log', 'clusterLog',
 ]);
 const DEFAULT_TIMEOUT = 120_000;
-/** How much of the standby's server log an error message quotes, at most. */
-const LOG_TAIL_BYTES = 4096;
 /** Settings a hot standby needs at least as high as its primary's (PostgreSQL refuses to start otherwise). */
 const AT_LEAST_PRIMARY = ['max_connections', 'max_worker_processes', 'max_wal_senders', 'max_prepared_transactions', 'max_locks_per_transaction'];
 
@@ -265,20 +263,6 @@ async function refuseOccupied(dataDirectory: string): Promise<void> {
   }
 }
 
-/** Creates the physical slot (reserving WAL at once) unless it exists (resolves to whether it made it); one a live standby uses is SLOT_IN_USE. */
-async function ensureSlot(admin: pg.Client, slot: string): Promise<boolean> {
-  const { rows } = await admin.query<{ active: boolean; slot_type: string }>('SELECT active, slot_type FROM pg_replication_slots WHERE slot_name = $1', [slot]);
-  const existing = rows[0];
-  if (existing === undefined) {
-    await admin.query('SELECT pg_create_physical_replication_slot($1, true)', [slot]);
-    return true;
-  }
-  if (existing.active || existing.slot_type !== 'physical') {
-    throw new ReplicationError('SLOT_IN_USE', `The replication slot ${slot} exists on the primary and is ${existing.active ? 'in use' : `a ${existing.slot_type} slot`}: name another with \`slot\``);
-  }
-  return false;
-}
-
 /** Adds `name` to synchronous_standby_names; resolves to the value before, or null when nothing changed. */
 async function addToSynchronousStandbys(admin: pg.Client, name: string): Promise<string | null> {
   const { rows } = await admin.query<{ setting: string; source: string }>("SELECT setting, source FROM pg_settings WHERE name = 'synchronous_standby_names'");
@@ -291,51 +275,6 @@ async function addToSynchronousStandbys(admin: pg.Client, name: string): Promise
   await admin.query(`ALTER SYSTEM SET synchronous_standby_names = ${quoteLiteral(next)}`);
   await admin.query('SELECT pg_reload_conf()');
   return current.setting;
-}
-
-/**
- * Polls the primary's pg_stat_replication until the standby streams (and is synchronous when
- * asked). A standby whose server exits meanwhile is STANDBY_FAILED, one that does not get there
- * in time TIMEOUT; both messages end with the standby's server log tail (what it said about the
- * connection to the primary).
- */
-async function waitForStreaming(admin: pg.Client, standby: Cluster, name: string, synchronous: boolean, deadline: number, signal: AbortSignal | undefined): Promise<void> {
-  let last = 'not connected';
-  for (let pause = 5; ; pause = Math.min(100, pause * 2)) {
-    signal?.throwIfAborted();
-    const { rows } = await admin.query<{ state: string; sync_state: string }>('SELECT state, sync_state FROM pg_stat_replication WHERE application_name = $1', [name]);
-    const row = rows.find((item) => item.state === 'streaming') ?? rows[0];
-    if (row !== undefined) last = `${row.state}, ${row.sync_state}`;
-    if (row?.state === 'streaming' && (!synchronous || row.sync_state === 'sync' || row.sync_state === 'quorum')) return;
-    if (!(await standby.running())) {
-      throw new ReplicationError('STANDBY_FAILED', `The standby ${name} (${standby.dataDirectory}) stopped before it streamed${await describeLogTail(standby)}`, { dataDirectory: standby.dataDirectory });
-    }
-    if (Date.now() >= deadline) {
-      throw new ReplicationError('TIMEOUT', `The standby ${name} did not ${synchronous ? 'stream synchronously' : 'stream'} in time (last seen: ${last})${await describeLogTail(standby)}`, { dataDirectory: standby.dataDirectory });
-    }
-    await sleep(pause);
-  }
-}
-
-/**
- * `; server log: …` with the last lines of the standby's log file, or ''. Read only when the file
- * is a regular file (no link) of this process's user or of the data directory's owner, so that
- * root shows nothing the server's user could not read.
- */
-async function describeLogTail(standby: Cluster): Promise<string> {
-  const owner = (await lstat(standby.dataDirectory).catch(() => null))?.uid;
-  const opened = await openRegularFile(standby.logPath).catch(() => null);
-  if (opened === null) return '';
-  try {
-    if (opened.stats.uid !== process.getuid?.() && opened.stats.uid !== owner) return '';
-    const length = Math.min(opened.stats.size, LOG_TAIL_BYTES);
-    const buffer = Buffer.alloc(length);
-    await opened.handle.read(buffer, 0, length, opened.stats.size - length);
-    const lines = buffer.toString('utf8').split('\n').filter((line) => line.trim() !== '').slice(-8);
-    return lines.length === 0 ? '' : `; server log:\n${lines.join('\n')}`;
-  } finally {
-    await opened.handle.close();
-  }
 }
 
 /**

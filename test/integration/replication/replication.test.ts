@@ -103,6 +103,19 @@ describe('createStandby on PostgreSQL 15 (pg_basebackup)', () => {
     }
   });
 
+  it('waitForReplay takes an LSN, times out with TIMEOUT and stops on its signal', async () => {
+    await query(primary, "INSERT INTO t VALUES (501, 'by lsn')");
+    const [{ lsn }] = await query(primary, 'SELECT pg_current_wal_lsn()::text AS lsn');
+    const result = await waitForReplay(b, lsn, { timeout: 20_000 });
+    expect(result.lsn).toBe(lsn);
+    expect(await query(b, 'SELECT v FROM t WHERE id = 501')).toEqual([{ v: 'by lsn' }]);
+    const late = await rejection(waitForReplay(b, 'FFFFFFFF/0', { timeout: 200 }));
+    expect(late).toMatchObject({ name: 'ReplicationError', code: 'TIMEOUT' });
+    expect(late.message).toContain('did not replay FFFFFFFF/0 within 200 ms');
+    const cancelled = await rejection(waitForReplay(b, 'FFFFFFFF/0', { signal: AbortSignal.timeout(100) }));
+    expect(cancelled.name).toBe('TimeoutError');
+  });
+
   it('keeps the password out of the standby configuration: a passfile of mode 0600 owned by the server user', async () => {
     const user = await resolveRunAs();
     const passfile = join(b.dataDirectory, STANDBY_PASSFILE);
