@@ -54,14 +54,6 @@ export async function followPrimary(standby: StandbyPosition, client: pg.Client,
   return false;
 }
 
-/** Creates the physical slot `name` on the (new) primary unless it exists; reserves WAL at once. */
-export async function ensureSlot(client: pg.Client, name: string): Promise<boolean> {
-  const { rows } = await client.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [name]);
-  if (rows.length > 0) return false;
-  await client.query('SELECT pg_create_physical_replication_slot($1, true)', [name]);
-  return true;
-}
-
 /**
  * Waits until `name` streams from the primary behind `client` (`pg_stat_replication.state =
  * 'streaming'`); FailoverError `TIMEOUT` when it does not by `deadline`.

@@ -6,7 +6,8 @@ import { formatCredentialsKey } from '../provision/credentials-store.js';
 import { findPassfilePassword, parseConninfo } from './primary-conninfo.js';
 import { readPassfile } from './standby-session.js';
 import { FailoverError } from './failover-error.js';
-import { ensureSlot, readPrimaryAddress, waitForStreaming } from './follow-primary.js';
+import { readPrimaryAddress, waitForStreaming } from './follow-primary.js';
+import { ensureSlot } from './replication-slot.js';
 import { formatPrimaryConninfo, writeStandbyConfiguration, writeStandbyPassfile } from './standby-files.js';
 
 /** The role a standby streams as, and its password. */
