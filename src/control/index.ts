@@ -25,3 +25,5 @@ export * from './remove-tree.js';
 export * from './progress.js';
 export * from './certificate-error.js';
 export * from './self-signed-certificate.js';
+export * from './pg-control.js';
+export * from './pg-control-error.js';

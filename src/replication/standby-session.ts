@@ -67,7 +67,7 @@ export async function readCurrentPrimary(standby: pg.Client, dataDirectory: stri
  * file (no link) owned by the data directory's owner is read, so root reads nothing for the
  * server's user that this user could not read itself.
  */
-async function readPassfile(path: string, dataDirectory: string): Promise<string> {
+export async function readPassfile(path: string, dataDirectory: string): Promise<string> {
   const owner = (await lstat(dataDirectory).catch(() => null))?.uid;
   const opened = await openRegularFile(path).catch(() => null);
   if (opened === null) return '';

@@ -16,6 +16,9 @@ const expectations: Record<string, PrintedCheck> = {
     expect(printed[2]).toEqual([[{ body: 'written on the master', standby: true }], true]);
     expect(printed[3]).toEqual(['25006']);
   },
+  'master-changed.ts': (printed) => {
+    expect(printed).toEqual([['master_changed', 'a'], ['master_changed', null], ['master_changed', 'b'], [[{ id: 1 }, { id: 2 }]], ['hot standby']]);
+  },
 };
 
 describeDocsExamples('replication.md', examples, expectations);
