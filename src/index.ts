@@ -10,3 +10,4 @@ export * from './hba/index.js';
 export * from './cluster/index.js';
 export * from './throwaway/index.js';
 export * from './provision/index.js';
+export * from './ha/index.js';

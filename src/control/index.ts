@@ -22,3 +22,4 @@ export * from './server-remains.js';
 export * from './shared-memory.js';
 export * from './removal-error.js';
 export * from './remove-tree.js';
+export * from './daemon-process.js';

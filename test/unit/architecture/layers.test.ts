@@ -15,14 +15,17 @@ const allowed: Record<string, string[]> = {
   cluster: ['shared', 'control', 'installation', 'config', 'hba', 'cluster'],
   throwaway: ['shared', 'control', 'installation', 'config', 'hba', 'cluster', 'throwaway'],
   provision: ['shared', 'control', 'installation', 'config', 'hba', 'cluster', 'provision'],
+  ha: ['shared', 'control', 'installation', 'config', 'hba', 'cluster', 'provision', 'replication', 'ha'],
   cli: ['index', 'cli'],
-  index: ['shared', 'control', 'installation', 'config', 'hba', 'cluster', 'throwaway', 'provision', 'index'],
+  index: ['shared', 'control', 'installation', 'config', 'hba', 'cluster', 'throwaway', 'provision', 'ha', 'index'],
 };
 
 // Files of a sibling layer a layer may import (DESIGN.md: provision takes throwaway's ConnectionInfo,
 // and its one quoting helper, so that no second connection type or quoting exists).
 const allowedFiles: Record<string, string[]> = {
   provision: ['throwaway/connection-info.ts', 'throwaway/sql-quote.ts'],
+  // ha picks its members' ports as throwaway does (one way to find a free port).
+  ha: ['throwaway/free-port.ts'],
 };
 
 function layerOf(file: string): string {
