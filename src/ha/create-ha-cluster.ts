@@ -19,6 +19,7 @@ import { HaError } from './ha-error.js';
 import { checkHaPrograms, DEFAULT_HA_PROGRAMS, type HaPrograms } from './ha-programs.js';
 import { PATRONI_DEFAULT_TIMINGS, patroniConfig, type PatroniDcs } from './patroni-config.js';
 import { PatroniMember } from './patroni-member.js';
+import { isForeignVariable, programEnvironment } from './program-environment.js';
 
 export interface CreateHaClusterOptions {
   /** How many Patroni members to start, 1 to 9. Default 3. */
@@ -95,6 +96,7 @@ export async function createHaCluster(options: CreateHaClusterOptions = {}): Pro
     const secret = (): string => randomBytes(18).toString('base64url');
     const superuser = { username: 'postgres', password: secret() };
     const replication = { username: 'replicator', password: secret() };
+    const rewind = { username: 'rewind', password: secret() };
     const auth = { username: 'patroni', password: secret() };
     const taken = new Set<number>(etcd === null ? [] : [etcd.clientPort, etcd.peerPort]);
     for (let index = 1; index <= count; index++) {
@@ -119,6 +121,7 @@ export async function createHaCluster(options: CreateHaClusterOptions = {}): Pro
         synchronous,
         superuser,
         replication,
+        rewind,
         settings,
         ttl,
         loopWait,
@@ -155,7 +158,7 @@ async function validateConfig(patroni: string, member: PatroniMember, user: RunA
   try {
     await runCommand(command.file, command.args, {
       timeout: 30_000,
-      env: { PATH: '/usr/bin:/bin', HOME: member.folder, LANG: 'C.UTF-8' },
+      env: { ...programEnvironment(member.folder), ...Object.fromEntries(Object.keys(process.env).filter(isForeignVariable).map((key) => [key, undefined])) },
       cwd: member.folder,
       ...(command.uid !== undefined ? { uid: command.uid, gid: command.gid! } : {}),
     });

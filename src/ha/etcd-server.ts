@@ -3,6 +3,7 @@ import { DaemonProcess } from '../control/daemon-process.js';
 import { ensureOwned, type RunAsUser } from '../control/run-as.js';
 import { findFreePort } from '../throwaway/free-port.js';
 import { HaError } from './ha-error.js';
+import { programEnvironment } from './program-environment.js';
 
 export interface StartEtcdOptions {
   /** The etcd program (Debian's etcd-server: /usr/bin/etcd). */
@@ -69,7 +70,7 @@ export class EtcdServer {
         user,
         logfile: join(folder, 'etcd.log'),
         cwd: folder,
-        env: { PATH: '/usr/bin:/bin', HOME: folder },
+        env: programEnvironment(folder),
       });
       const server = new EtcdServer(daemon, clientPort, peerPort);
       while (Date.now() < deadline && !daemon.hasExited) {

@@ -96,6 +96,11 @@ export class HaCluster {
     ];
   }
 
+  /** The pid of the etcd started for this cluster (`dcs: 'etcd'`) while it runs, else null. */
+  get etcdPid(): number | null {
+    return this.#etcd !== null && !this.#etcd.process.hasExited ? this.#etcd.process.pid : null;
+  }
+
   /** The member names, in the order they were created. */
   get memberNames(): string[] {
     return this.#members.map((member) => member.name);

@@ -51,6 +51,11 @@ export interface PatroniConfigOptions {
   synchronous?: boolean;
   superuser: PatroniCredentials;
   replication: PatroniCredentials;
+  /**
+   * The user pg_rewind connects as (PostgreSQL 11+; Patroni creates it with the grants pg_rewind
+   * needs). Default: none, pg_rewind then connects as the superuser.
+   */
+  rewind?: PatroniCredentials;
   /** Server settings, the same on every member (bootstrap `dcs.postgresql.parameters`). */
   settings?: Readonly<Record<string, string | number | boolean>>;
   /**
@@ -99,6 +104,8 @@ export function buildPatroniConfig(options: PatroniConfigOptions): Record<string
   const superuserName = credentialName('superuser', superuser, 'postgres');
   const replicationName = credentialName('replication', replication, 'replicator');
   if (superuserName === replicationName) throw expected('replication.username', `another name than the superuser's`, replicationName);
+  const rewindName = options.rewind === undefined ? null : credentialName('rewind', options.rewind, 'rewind');
+  if (rewindName !== null && (rewindName === superuserName || rewindName === replicationName)) throw expected('rewind.username', 'another name than the superuser\'s and the replication user\'s', rewindName);
   for (const [key, value] of [['ttl', ttl], ['loopWait', loopWait], ['retryTimeout', retryTimeout]] as const) {
     if (!Number.isInteger(value) || value < 1) throw expected(key, 'a positive whole number of seconds', value);
   }
@@ -148,6 +155,8 @@ export function buildPatroniConfig(options: PatroniConfigOptions): Record<string
         },
       },
       initdb: [{ encoding: 'UTF8' }, 'data-checksums'],
+      // Patroni 3.0.2's validator still asks for it here; postgresql.pg_hba (below) is what it writes.
+      pg_hba: [...hbaLines],
     },
     postgresql: {
       listen,
@@ -158,6 +167,7 @@ export function buildPatroniConfig(options: PatroniConfigOptions): Record<string
       authentication: {
         superuser: { username: superuserName, password: superuser.password },
         replication: { username: replicationName, password: replication.password },
+        ...(rewindName === null ? {} : { rewind: { username: rewindName, password: options.rewind!.password } }),
       },
       parameters: local,
       pg_hba: [...hbaLines],

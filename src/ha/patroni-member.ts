@@ -8,6 +8,7 @@ import type { RunAsUser } from '../control/run-as.js';
 import { HaError } from './ha-error.js';
 import type { HaPrograms } from './ha-programs.js';
 import { PatroniClient } from './patroni-client.js';
+import { programEnvironment } from './program-environment.js';
 
 export interface PatroniMemberOptions {
   name: string;
@@ -74,7 +75,7 @@ export class PatroniMember {
       user,
       logfile: this.logFile,
       cwd: this.folder,
-      env: { PATH: '/usr/bin:/bin', HOME: this.folder, LANG: 'C.UTF-8', LC_MESSAGES: 'C', PYTHONUNBUFFERED: '1' },
+      env: programEnvironment(this.folder),
       parentDeathSignal: 'SIGTERM',
       // HaCluster stops all members at once, then the DCS (they delete their keys on the way out).
       exitCleanup: false,
@@ -145,3 +146,4 @@ export class PatroniMember {
     });
   }
 }
+
