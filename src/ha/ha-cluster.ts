@@ -168,7 +168,7 @@ export class HaCluster {
     const leader = await this.waitForLeader({ timeout });
     if (candidate !== undefined) this.#member(candidate);
     await this.#memberFor(leader.name).client.switchover(candidate === undefined ? { leader: leader.name } : { leader: leader.name, candidate });
-    return this.#waitFor(candidate === undefined ? 'a new leader' : `${candidate} to lead`, { timeout }, (members) => newLeader(members, leader.name, candidate));
+    return this.#waitFor(candidate === undefined ? 'a new leader' : `${candidate} to lead`, { timeout }, (members) => newLeader(members, leader, candidate));
   }
 
   /** `POST /failover` to `candidate` (required), whether or not the leader is healthy; waits until it leads. */
@@ -178,7 +178,7 @@ export class HaCluster {
     const current = (await this.members().catch(() => [])).find((member) => isLeaderRole(member.role));
     const asked = this.#members.find((member) => member.name === candidate && member.isRunning) ?? this.#members.find((member) => member.isRunning)!;
     await asked.client.failover({ candidate: candidate! });
-    return this.#waitFor(`${candidate} to lead`, { timeout }, (members) => newLeader(members, current?.name ?? null, candidate));
+    return this.#waitFor(`${candidate} to lead`, { timeout }, (members) => newLeader(members, current ?? null, candidate));
   }
 
   /** How clients reach the cluster (the same object each time; it follows the leader). */
@@ -329,10 +329,12 @@ function isLeaderRole(role: string): boolean {
   return role === 'leader' || role === 'master' || role === 'standby_leader';
 }
 
-function newLeader(members: HaMember[], previous: string | null, candidate: string | undefined): HaMember | null {
+/** The leader once it is `candidate` (or any other than `previous`) and on a later timeline than `previous`: promoted, accepting writes. */
+function newLeader(members: HaMember[], previous: HaMember | null, candidate: string | undefined): HaMember | null {
   const leader = members.find((member) => isLeaderRole(member.role) && member.state === 'running');
   if (leader === undefined) return null;
-  if (candidate !== undefined ? leader.name !== candidate : leader.name === previous) return null;
+  if (candidate !== undefined ? leader.name !== candidate : leader.name === previous?.name) return null;
+  if (previous !== null && previous.name !== leader.name && previous.timeline !== null && (leader.timeline === null || leader.timeline <= previous.timeline)) return null;
   return leader;
 }
 

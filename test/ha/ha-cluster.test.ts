@@ -181,7 +181,8 @@ describe.skipIf(!hasHaPrograms)(haSuiteName('HaCluster: 3 Patroni members with s
         process.kill(leader.postgresPid!, 'SIGKILL');
         killedAt = Date.now();
         detector = ha.waitForLeader({ timeout: 90_000 }).then(async function wait(found): Promise<HaMember> {
-          if (found.name !== leader.name) {
+          // Promoted: another member leads, on a new timeline (it accepts writes).
+          if (found.name !== leader.name && found.timeline! > leader.timeline!) {
             newLeaderAt = Date.now();
             return found;
           }
