@@ -79,7 +79,9 @@ export interface PatroniConfigOptions {
  * passwords: write it with mode 0600.
  */
 export function patroniConfig(options: PatroniConfigOptions): string {
-  return stringify(buildPatroniConfig(options), { lineWidth: 0 });
+  // Every string double-quoted: Patroni reads the file with PyYAML (YAML 1.1), which takes a bare
+  // `yes`, `on`, `12:30` or `=` for a boolean, a number or a tag where YAML 1.2 writers see text.
+  return stringify(buildPatroniConfig(options), { lineWidth: 0, defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' });
 }
 
 /** The configuration as the object patroniConfig prints (validated). */

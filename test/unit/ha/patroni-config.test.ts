@@ -76,8 +76,15 @@ describe('patroniConfig', () => {
     expect(parsed['postgresql'].pg_hba).toEqual(['host all all 10.0.0.0/24 scram-sha-256']);
   });
 
+  it('double-quotes every string, so no YAML version reads one as anything else', () => {
+    const text = patroniConfig({ ...base, superuser: { password: 'yes' }, settings: { log_line_prefix: '%m ' } });
+    expect(text).toContain('password: "yes"');
+    expect(text).toContain('log_line_prefix: "%m "');
+    expect(parse(text, { version: '1.1' })).toEqual(parse(text));
+  });
+
   it('quotes what YAML would read otherwise (a password that looks like a number, a boolean, a comment)', () => {
-    for (const password of ['12345', 'yes', 'on', '# not a comment', "it's: \"quoted\"", '  spaced  ', '0x1F', 'null', '~']) {
+    for (const password of ['12345', 'yes', 'on', 'Off', 'y', '12:30', '=', '<<', '2001-12-14', '# not a comment', "it's: \"quoted\"", '  spaced  ', '0x1F', '0o17', '1_000', 'null', '~', 'é ✓']) {
       expect(config({ superuser: { password } })['postgresql'].authentication.superuser.password).toBe(password);
     }
   });

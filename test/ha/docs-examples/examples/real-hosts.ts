@@ -32,7 +32,7 @@ try {
     await writeFile(join(folder, `${host}.yml`), yaml, { mode: 0o600 });
   }
   const db2 = await readFile(join(folder, 'db2.yml'), 'utf8');
-  console.log(db2.includes('connect_address: db2:5432'), db2.includes('synchronous_mode: true'));
+  console.log(db2.includes('connect_address: "db2:5432"'), db2.includes('synchronous_mode: true'));
 } finally {
   await rm(folder, { recursive: true });
 }
