@@ -5,7 +5,7 @@
 // Not a test: it asserts nothing. Measures, medians of `--rounds` (default 5):
 // - time to healthy: createHaCluster() until waitForHealthy() holds (3 members, one leader, two
 //   streaming replicas, one of them the sync standby), and dispose();
-// - failover: SIGKILL of the leader's patroni and postgres ("its host is lost") until a write is
+// - failover: SIGKILL of the leader's patroni and every postgres process ("its host is lost") until a write is
 //   acknowledged by the new leader (a loop of INSERTs through connectionInfo().clientConfig(),
 //   asked again after each error, every 20 ms), and until Patroni reports the new leader. The
 //   killed member then rejoins (HaCluster.rejoin) before the next round.
@@ -13,6 +13,7 @@
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
+import { childPids } from '../src/control/index.js';
 import { createHaCluster, type HaCluster } from '../src/ha/index.js';
 
 function option(name: string, fallback: number): number {
@@ -66,8 +67,7 @@ try {
   await setup.end();
   for (let round = 0; round < rounds; round++) {
     const [leader] = (await ha.waitForHealthy({ timeout: 120_000 })).filter((member) => member.role === 'leader');
-    process.kill(leader!.patroniPid!, 'SIGKILL');
-    process.kill(leader!.postgresPid!, 'SIGKILL');
+    for (const pid of [leader!.patroniPid!, leader!.postgresPid!, ...childPids(leader!.postgresPid!)]) process.kill(pid, 'SIGKILL');
     const killed = performance.now();
     const reported = (async () => {
       for (;;) {

@@ -101,6 +101,16 @@ export class HaCluster {
     return this.#etcd !== null && !this.#etcd.process.hasExited ? this.#etcd.process.pid : null;
   }
 
+  /** Where the member's Patroni writes its output (its log, and PostgreSQL's until its logging collector runs). */
+  logFile(name: string): string {
+    return this.#member(name).logFile;
+  }
+
+  /** The member's Patroni configuration file (YAML, mode 0600, the server user's). */
+  configFile(name: string): string {
+    return this.#member(name).configFile;
+  }
+
   /** The member names, in the order they were created. */
   get memberNames(): string[] {
     return this.#members.map((member) => member.name);
@@ -176,8 +186,7 @@ export class HaCluster {
     const { candidate, timeout = 60_000 } = checkSwitchoverOptions(options, true);
     this.#member(candidate!);
     const current = (await this.members().catch(() => [])).find((member) => isLeaderRole(member.role));
-    const asked = this.#members.find((member) => member.name === candidate && member.isRunning) ?? this.#members.find((member) => member.isRunning)!;
-    await asked.client.failover({ candidate: candidate! });
+    await this.#memberFor(candidate!).client.failover({ candidate: candidate! });
     return this.#waitFor(`${candidate} to lead`, { timeout }, (members) => newLeader(members, current ?? null, candidate));
   }
 
