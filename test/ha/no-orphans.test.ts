@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findServerOrphans, isProcessAlive, processName, removeTree } from '../../src/control/index.js';
+import { findServerOrphans, isProcessAlive, processName, removeTree, stopProcessesSync } from '../../src/control/index.js';
 import { compileSource } from '../integration/control/compile-source.js';
 import { haSuiteName, hasHaPrograms, makeHaDirectory, until } from './ha-helpers.js';
 
@@ -57,6 +57,12 @@ describe.skipIf(!hasHaPrograms)(haSuiteName('HA cluster: no orphans'), () => {
       for (const dataDirectory of owned.dataDirectories) expect(findServerOrphans(dataDirectory)).toEqual([]);
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      // Should the test fail, nothing of it stays: each Patroni stops its PostgreSQL on SIGTERM.
+      if (owned !== null) {
+        stopProcessesSync([...owned.tini, ...owned.patroni].filter(isProcessAlive), 'SIGTERM', 30_000);
+        stopProcessesSync(owned.postgres.filter(isProcessAlive), 'SIGQUIT', 5_000);
+        stopProcessesSync([owned.etcd].filter(isProcessAlive), 'SIGTERM', 5_000);
+      }
       // SIGKILL leaves the folder (no exit handler ran); as root it holds the server user's files.
       if (owned !== null) await removeTree(owned.root);
     }
