@@ -3,6 +3,7 @@ import { chmod, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CommandError } from '../control/command-error.js';
+import { stopProcessesSync } from '../control/daemon-process.js';
 import { registerExitCleanup } from '../control/exit-cleanup.js';
 import { removeTree, removeTreeSync } from '../control/remove-tree.js';
 import { assertAccessible, ensureOwned, isRoot, resolveRunAs, type RunAsUser } from '../control/run-as.js';
@@ -87,10 +88,16 @@ export async function createHaCluster(options: CreateHaClusterOptions = {}): Pro
   await chmod(root, user !== null && isRoot() ? 0o711 : 0o700);
   const unregisterRemoval = registerExitCleanup(() => void removeTreeSync(root), { phase: 'files' });
   let etcd: EtcdServer | null = null;
+  let unregisterEtcd = (): void => undefined;
   const members: PatroniMember[] = [];
   let cluster: HaCluster | null = null;
   try {
-    if (dcs === 'etcd') etcd = await EtcdServer.start({ etcd: programs.etcd, folder: join(root, 'etcd'), user, name: scope });
+    if (dcs === 'etcd') {
+      etcd = await EtcdServer.start({ etcd: programs.etcd, folder: join(root, 'etcd'), user, name: scope });
+      const pid = etcd.process.pid;
+      // Until the HaCluster exists (it stops the members first, then etcd).
+      unregisterEtcd = registerExitCleanup(() => stopProcessesSync([pid], 'SIGTERM', 5_000), { phase: 'processes' });
+    }
     const dcsConfig: PatroniDcs = dcs === 'etcd' ? { etcd3: { hosts: [etcd!.host] } } : dcs;
     const dcsHosts = 'etcd3' in dcsConfig ? dcsConfig.etcd3.hosts : dcsConfig.etcd.hosts;
     const secret = (): string => randomBytes(18).toString('base64url');
@@ -136,6 +143,7 @@ export async function createHaCluster(options: CreateHaClusterOptions = {}): Pro
     await Promise.all(members.map((member) => validateConfig(programs.patroni, member, user)));
     cluster = new HaCluster({ scope, synchronous, rootDirectory: root, members, etcd, dcsHosts, superuser, timings: { ttl, loopWait, retryTimeout } });
     unregisterRemoval();
+    unregisterEtcd();
     for (const member of members) await member.start();
     await cluster.waitForHealthy({ timeout });
     cluster.startWatching();
@@ -146,6 +154,7 @@ export async function createHaCluster(options: CreateHaClusterOptions = {}): Pro
       await Promise.all(members.map((member) => member.stop().catch(() => undefined)));
       await etcd?.stop().catch(() => undefined);
       await removeTree(root).catch(() => undefined);
+      unregisterEtcd();
       unregisterRemoval();
     }
     throw error;

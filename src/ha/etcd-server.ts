@@ -71,6 +71,8 @@ export class EtcdServer {
         logfile: join(folder, 'etcd.log'),
         cwd: folder,
         env: programEnvironment(folder),
+        // The HaCluster stops it on exit, after the members (they give up their keys on the way out).
+        exitCleanup: false,
       });
       const server = new EtcdServer(daemon, clientPort, peerPort);
       while (Date.now() < deadline && !daemon.hasExited) {

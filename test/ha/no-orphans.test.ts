@@ -1,8 +1,10 @@
 // After the Node process that owns an HA cluster dies by SIGKILL (no exit handler runs), no
 // patroni, etcd or postgres of it is left: each got SIGTERM as its parent-death signal (setpriv
-// --pdeathsig on tini, which passes it to Patroni, which stops its own PostgreSQL).
+// --pdeathsig on tini, which passes it to Patroni, which stops its own PostgreSQL). After a
+// SIGTERM, the SDK's exit cleanup stops the members, then etcd, and removes the folder.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findServerOrphans, isProcessAlive, processName, removeTree, stopProcessesSync } from '../../src/control/index.js';
@@ -31,7 +33,10 @@ describe.skipIf(!hasHaPrograms)(haSuiteName('HA cluster: no orphans'), () => {
     scratch?.remove();
   });
 
-  it('after SIGKILL of the Node process, no patroni, etcd or postgres of it survives', async () => {
+  it.each([
+    ['SIGKILL', 'the parent-death signals'],
+    ['SIGTERM', 'the exit cleanup'],
+  ] as const)('after %s of the Node process (%s), no patroni, etcd or postgres of it survives', async (signal, _protection) => {
     const child = spawn(process.execPath, [join(process.cwd(), 'test', 'fixtures', 'ha', 'own-ha-cluster.mjs'), compiled.outDir, scratch.path], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -49,12 +54,16 @@ describe.skipIf(!hasHaPrograms)(haSuiteName('HA cluster: no orphans'), () => {
       expect(processName(owned.etcd)).toBe('etcd');
       expect(owned.tini.map(processName)).toEqual(['tini', 'tini']);
 
-      child.kill('SIGKILL');
-      await once(child, 'exit').catch(() => undefined);
+      const exited = once(child, 'exit');
+      child.kill(signal);
+      const [code, received] = (await exited) as [number | null, NodeJS.Signals | null];
+      expect({ code, received }).toEqual({ code: null, received: signal });
       const killedAt = Date.now();
       await until('every process of the killed owner to be gone', () => pids.every((pid) => !isProcessAlive(pid)), 60_000);
-      console.info(`[ha] all ${pids.length} processes gone ${Date.now() - killedAt} ms after SIGKILL of Node`);
+      console.info(`[ha] all ${pids.length} processes gone ${Date.now() - killedAt} ms after ${signal} of Node`);
       for (const dataDirectory of owned.dataDirectories) expect(findServerOrphans(dataDirectory)).toEqual([]);
+      // The exit cleanup also removes the folder; a SIGKILL leaves it (no handler runs), the finally below removes it.
+      if (signal === 'SIGTERM') expect(existsSync(owned.root)).toBe(false);
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       // Should the test fail, nothing of it stays: each Patroni stops its PostgreSQL on SIGTERM.
