@@ -253,11 +253,17 @@ export class HaCluster {
 
   async #startAndWait(member: PatroniMember, timeout: number): Promise<HaMember> {
     await member.start();
-    return this.#waitFor(`${member.name} running`, { timeout }, async (members) => {
-      await member.assertRunning();
-      const found = members.find((entry) => entry.name === member.name);
-      return found !== undefined && found.state === 'running' && (isLeaderRole(found.role) || found.lag !== null) ? found : null;
-    });
+    try {
+      return await this.#waitFor(`${member.name} running`, { timeout }, async (members) => {
+        await member.assertRunning();
+        const found = members.find((entry) => entry.name === member.name);
+        return found !== undefined && found.state === 'running' && (isLeaderRole(found.role) || found.lag !== null) ? found : null;
+      });
+    } catch (error) {
+      if (!(error instanceof HaError) || error.code !== 'HA_TIMEOUT') throw error;
+      // The evidence: what the member's Patroni (and PostgreSQL) said last.
+      throw new HaError('HA_TIMEOUT', `${error.message.split('\n')[0]}`, { member: member.name, detail: `${error.detail}\n${(await member.outputTail(3_000)).trim()}` });
+    }
   }
 
   async #clusterState(): Promise<PatroniClusterMember[]> {

@@ -227,7 +227,8 @@ describe.skipIf(!hasHaPrograms)(haSuiteName('HaCluster: 3 Patroni members with s
     expect(before === undefined || before.state !== 'running' || before.patroniPid === null).toBe(true);
     expect(before?.patroniPid ?? null).toBeNull();
 
-    const rejoined = await ha.rejoin(leader.name, { timeout: 120_000 });
+    // Within the test's own timeout, so that a rejoin that hangs fails with the member's log tail (HA_TIMEOUT's detail).
+    const rejoined = await ha.rejoin(leader.name, { timeout: 100_000 });
     const rewindLines = readFileSync(ha.logFile(leader.name), 'utf8').split('\n').filter((line) => /rewind|timeline/i.test(line));
     console.info(`[ha] ${leader.name} rejoining:\n  ${rewindLines.slice(-8).join('\n  ')}`);
     expect(['replica', 'sync_standby']).toContain(rejoined.role);
@@ -238,7 +239,7 @@ describe.skipIf(!hasHaPrograms)(haSuiteName('HaCluster: 3 Patroni members with s
     expect(back.timeline!).toBeGreaterThan(leader.timeline!);
     expect(await serverState(superuser(back) )).toBe('hot standby');
     expect(await until('the rejoined member to have every row', async () => (await missingRows(back, 'loop', acknowledged)).length === 0, 30_000)).toBe(true);
-  });
+  }, 240_000);
 
   it('failover({ candidate }) hands the leadership to the sync standby on request', async () => {
     const { leader, sync } = await leaderAndReplicas();
