@@ -13,3 +13,4 @@ export * from './provision/index.js';
 export * from './replication/index.js';
 export * from './sql/index.js';
 export * from './test-databases/index.js';
+export * from './ha/index.js';
