@@ -115,13 +115,17 @@ export async function pruneTemplates(client: pg.Client, keep: number, current: s
   return dropped;
 }
 
-/** Reserves a slot for one more ready database of `template` when fewer than `size` are ready or being made; false when the pool is full. */
+/**
+ * Reserves a slot for one more ready database of `template` when fewer than `size` are ready or
+ * being made by a live session; false when the pool is full. A `creating` row of a process that
+ * died mid-fill takes no slot (it would shrink every later pool until the last leaver sweeps it).
+ */
 export async function reserveReady(client: pg.Client, template: string, name: string, size: number, owner: number): Promise<boolean> {
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_CLASS, `pool:${template}`]);
     const { rows } = await client.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM ${CATALOG_SCHEMA}.databases WHERE template = $1 AND state IN ('creating', 'ready')`,
+      `SELECT count(*)::int AS n FROM ${CATALOG_SCHEMA}.databases d WHERE template = $1 AND (state = 'ready' OR (state = 'creating' AND ${LIVE_OWNER}))`,
       [template],
     );
     const room = (rows[0]?.n ?? 0) < size;

@@ -165,6 +165,19 @@ describe('createTestDatabases on a given cluster', () => {
     }
   });
 
+  it('a database a dead process was still creating takes no slot of the pool: the pool fills to its size', async () => {
+    const made = async (db: { query(sql: string): Promise<unknown> }) => void (await db.query('CREATE TABLE crashed_fill (x int)'));
+    const first = await createTestDatabases({ cluster, migrate: made, pool: 0 });
+    // A worker killed while it made a pool database left its row: `creating`, its owner gone (no backend has pid 2^31 - 2).
+    await cluster.query("INSERT INTO pgcluster.databases (name, template, state, owner) VALUES ('tdb_crashed_fill', $1, 'creating', 2147483646)", [first.template]);
+    const second = await createTestDatabases({ cluster, migrate: made, pool: 1 });
+    const ready = async () => (await cluster.query<{ n: number }>("SELECT count(*)::int AS n FROM pgcluster.databases WHERE template = $1 AND state = 'ready'", [first.template]))[0]!.n;
+    await expect.poll(ready, { timeout: 5_000 }).toBe(1);
+    await second.dispose();
+    await first.dispose();
+    expect(await cluster.query("SELECT name FROM pgcluster.databases WHERE name = 'tdb_crashed_fill'")).toEqual([]);
+  });
+
   it('a failing migration is a MIGRATION_FAILED error and leaves no template behind', async () => {
     const error = await createTestDatabases({ cluster, pool: 0, migrate: async (db) => void (await db.query('CREATE TABLE broken (')) }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TestDatabasesError);
