@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, stat, utimes } from 'node:fs/promises';
+import { mkdir, readdir, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chownTree, isRoot, removeTree } from '../control/index.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { ensurePrivateDirectory } from '../fs/private-directory.js';
 import { readFileNoFollow } from '../fs/regular-file.js';
-import { isOwnerAlive, readOwnerMarker, writeOwnerMarker } from '../throwaway/owner-marker.js';
+import { isOwnerAlive, OWNER_FILE, readOwnerMarker, writeOwnerMarker } from '../throwaway/owner-marker.js';
 
 /** A cached cluster: the data directory of a cleanly stopped cluster that holds a migrated template. */
 export interface CachedCluster {
@@ -54,10 +54,13 @@ export class MigratedClusterCache {
       const folder = join(this.directory, `.build-${key}-${process.pid}-${randomBytes(4).toString('hex')}`);
       await mkdir(folder, { mode: 0o700 });
       try {
+        // The pid in the name alone cannot tell a reused pid apart: prune reads this marker.
+        await writeOwnerMarker(folder, { isNewFolder: true });
         await build(join(folder, 'data'));
         // As root the data directory was the server user's: the cached copy is root's own, in a folder only root enters.
         if (isRoot()) await chownTree(join(folder, 'data'), { user: 'root', uid: 0, gid: 0, groups: [0] });
         await writeFileAtomic(join(folder, 'entry.json'), `${JSON.stringify({ key, createdAt: new Date().toISOString() })}\n`, { mode: 0o644 });
+        await unlink(join(folder, OWNER_FILE));
         await rename(folder, join(this.directory, key));
       } finally {
         await removeTree(folder).catch(() => undefined);
@@ -76,7 +79,8 @@ export class MigratedClusterCache {
     for (const name of names) {
       if (name.startsWith('.build-')) {
         const pid = Number(name.split('-').at(-2));
-        if (Number.isInteger(pid) && !isOwnerAlive({ pid, startTicks: null, createdAt: '' })) await removeTree(join(this.directory, name)).catch(() => undefined);
+        const marker = (await readOwnerMarker(join(this.directory, name))) ?? { pid, startTicks: null, createdAt: '' };
+        if (Number.isInteger(marker.pid) && !isOwnerAlive(marker)) await removeTree(join(this.directory, name)).catch(() => undefined);
         continue;
       }
       if (name.startsWith('.') || name.endsWith('.lock') || name === current) continue;

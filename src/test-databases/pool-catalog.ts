@@ -15,6 +15,14 @@ export const CATALOG_SCHEMA = 'pgcluster';
 /** The application_name of every control session (see {@link handOverReady}). */
 export const CONTROL_APPLICATION_NAME = 'pg-cluster test databases';
 
+/**
+ * Whether the owner of row `d` is a live control session. Backend pids are OS pids and get
+ * reused: a pid alone would make any later session that got a dead owner's pid (a test's own
+ * connection, say) keep that owner's databases forever, so the session must also be one of ours
+ * (its application_name; `: leaving` while it disposes).
+ */
+const LIVE_OWNER = `EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = d.owner AND a.application_name LIKE '${CONTROL_APPLICATION_NAME}%')`;
+
 /** A database's state in the catalog. */
 export type CatalogState = 'creating' | 'ready' | 'taken' | 'kept' | 'snapshot' | 'dropping';
 
@@ -95,7 +103,7 @@ export async function pruneTemplates(client: pg.Client, keep: number, current: s
   for (const { key, name } of rows) {
     // A template some live process still copies from keeps its ready or taken databases: leave it.
     const { rows: users } = await client.query(
-      `SELECT 1 FROM ${CATALOG_SCHEMA}.databases d WHERE d.template = $1 AND d.state <> 'kept' AND EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = d.owner) LIMIT 1`,
+      `SELECT 1 FROM ${CATALOG_SCHEMA}.databases d WHERE d.template = $1 AND d.state <> 'kept' AND ${LIVE_OWNER} LIMIT 1`,
       [name],
     );
     if (users.length > 0) continue;
@@ -107,13 +115,17 @@ export async function pruneTemplates(client: pg.Client, keep: number, current: s
   return dropped;
 }
 
-/** Reserves a slot for one more ready database of `template` when fewer than `size` are ready or being made; false when the pool is full. */
+/**
+ * Reserves a slot for one more ready database of `template` when fewer than `size` are ready or
+ * being made by a live session; false when the pool is full. A `creating` row of a process that
+ * died mid-fill takes no slot (it would shrink every later pool until the last leaver sweeps it).
+ */
 export async function reserveReady(client: pg.Client, template: string, name: string, size: number, owner: number): Promise<boolean> {
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_CLASS, `pool:${template}`]);
     const { rows } = await client.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM ${CATALOG_SCHEMA}.databases WHERE template = $1 AND state IN ('creating', 'ready')`,
+      `SELECT count(*)::int AS n FROM ${CATALOG_SCHEMA}.databases d WHERE template = $1 AND (state = 'ready' OR (state = 'creating' AND ${LIVE_OWNER}))`,
       [template],
     );
     const room = (rows[0]?.n ?? 0) < size;
@@ -166,7 +178,7 @@ export async function claimOrphans(client: pg.Client, owner: number, options: { 
   const { rows } = await client.query<{ name: string }>(
     `UPDATE ${CATALOG_SCHEMA}.databases SET state = 'dropping', owner = $1
      WHERE name IN (SELECT name FROM ${CATALOG_SCHEMA}.databases d
-                    WHERE (d.state <> 'kept' AND (d.owner IS NULL OR NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = d.owner))) ${ours}
+                    WHERE (d.state <> 'kept' AND (d.owner IS NULL OR NOT ${LIVE_OWNER})) ${ours}
                     FOR UPDATE SKIP LOCKED)
      RETURNING name`,
     [owner],

@@ -147,6 +147,37 @@ describe('createTestDatabases on a given cluster', () => {
     expect(await readyOf()).toBe(2);
   });
 
+  it('an owner pid reused by a session that is not ours owns nothing: the dead owner\'s database is swept', async () => {
+    // A process died holding a database; its control session's pid now belongs to another
+    // session (backend pids are OS pids, and get reused): here, a plain connection of a test.
+    const stranger = new pg.Client({ ...cluster.connectionInfo.clientConfig(), application_name: 'some app' });
+    await stranger.connect();
+    try {
+      const [{ pid }] = (await stranger.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows as [{ pid: number }];
+      await cluster.query('CREATE DATABASE tdb_dead_owner');
+      await cluster.query("INSERT INTO pgcluster.databases (name, template, state, owner) VALUES ('tdb_dead_owner', $1, 'taken', $2)", [dbs.template, pid]);
+      const other = await createTestDatabases({ cluster, migrate, pool: 0 });
+      await other.dispose();
+      expect(await databaseNames()).not.toContain('tdb_dead_owner');
+      expect(await cluster.query("SELECT name FROM pgcluster.databases WHERE name = 'tdb_dead_owner'")).toEqual([]);
+    } finally {
+      await stranger.end();
+    }
+  });
+
+  it('a database a dead process was still creating takes no slot of the pool: the pool fills to its size', async () => {
+    const made = async (db: { query(sql: string): Promise<unknown> }) => void (await db.query('CREATE TABLE crashed_fill (x int)'));
+    const first = await createTestDatabases({ cluster, migrate: made, pool: 0 });
+    // A worker killed while it made a pool database left its row: `creating`, its owner gone (no backend has pid 2^31 - 2).
+    await cluster.query("INSERT INTO pgcluster.databases (name, template, state, owner) VALUES ('tdb_crashed_fill', $1, 'creating', 2147483646)", [first.template]);
+    const second = await createTestDatabases({ cluster, migrate: made, pool: 1 });
+    const ready = async () => (await cluster.query<{ n: number }>("SELECT count(*)::int AS n FROM pgcluster.databases WHERE template = $1 AND state = 'ready'", [first.template]))[0]!.n;
+    await expect.poll(ready, { timeout: 5_000 }).toBe(1);
+    await second.dispose();
+    await first.dispose();
+    expect(await cluster.query("SELECT name FROM pgcluster.databases WHERE name = 'tdb_crashed_fill'")).toEqual([]);
+  });
+
   it('a failing migration is a MIGRATION_FAILED error and leaves no template behind', async () => {
     const error = await createTestDatabases({ cluster, pool: 0, migrate: async (db) => void (await db.query('CREATE TABLE broken (')) }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TestDatabasesError);
