@@ -196,6 +196,47 @@ describe.skipIf(!isRoot || !hasPostgresqlCommon)('a Debian cluster made by pg_cr
     }
   });
 
+  it('a `log` link the cluster owner planted in /etc/postgresql/<v>/<name> (a folder postgres owns) never makes root write or create a file of root: UNSAFE_LOG_FILE, nothing touched', async () => {
+    const { chmodSync, lstatSync, mkdtempSync, rmSync, statSync } = await import('node:fs');
+    const scratch = mkdtempSync('/tmp/pgct-victim-'); // root's, 0700: postgres can neither write nor create there
+    const victim = join(scratch, 'passwd');
+    writeFileSync(victim, 'root:x:0:0::/root:/bin/bash\n');
+    chmodSync(victim, 0o644);
+    chmodSync(scratch, 0o755);
+    const link = join(confDir, 'log');
+    const before = statSync(victim);
+    try {
+      for (const target of [victim, join(scratch, 'ld.so.preload')]) {
+        rmSync(link, { force: true });
+        run('runuser', ['-u', 'postgres', '--', 'ln', '-s', target, link]); // what the owner can do in its own folder
+        const cluster = await Cluster.fromDebian('15', name);
+        expect(cluster.logPath).toBe(target);
+        const error = await rejection(cluster.start()).finally(() => cluster.stop({ mode: 'fast' }).catch(() => undefined));
+        expect(error).toBeInstanceOf(DebianClusterError);
+        expect(error.code).toBe('UNSAFE_LOG_FILE');
+        expect(await cluster.running()).toBe(false);
+      }
+      expect(readFileSync(victim, 'utf8')).toBe('root:x:0:0::/root:/bin/bash\n');
+      expect(statSync(victim)).toMatchObject({ uid: 0, size: before.size, mode: before.mode });
+      expect(existsSync(join(scratch, 'ld.so.preload'))).toBe(false);
+      // A link to a file the owner has (its own log elsewhere) is honoured: the server writes there.
+      const own = join(dataDir, 'own.log');
+      rmSync(link, { force: true });
+      run('runuser', ['-u', 'postgres', '--', 'ln', '-s', own, link]);
+      const cluster = await Cluster.fromDebian('15', name);
+      try {
+        await cluster.start();
+        expect(lstatSync(own).uid).toBe(Number(run('id', ['-u', 'postgres']).trim()));
+      } finally {
+        await cluster.stop({ mode: 'fast' });
+        rmSync(own, { force: true });
+      }
+    } finally {
+      rmSync(link, { force: true });
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
   it('start.conf `disabled`: CLUSTER_DISABLED, as pg_ctlcluster refuses', async () => {
     const startConf = join(confDir, 'start.conf');
     const before = readFileSync(startConf, 'utf8');
