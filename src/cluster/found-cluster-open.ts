@@ -73,6 +73,16 @@ export async function openFoundCluster(found: FoundCluster, options: FromFoundOp
         `Cluster ${debian.version}/${debian.name} is run by systemd (${debian.unit} is active): use \`systemctl ${action} ${debian.unit}\`, or pass \`force\` to ${action} it anyway (systemd will see the unit fail)`,
       );
     }
+    if (action === 'start' && isRoot()) {
+      // The environment file is the owner's (its folder is), and the server is spawned through
+      // setpriv, which runs as root with that environment before it switches users.
+      const unsafe = Object.keys(debian.environment ?? {}).filter((variable) => isLoaderVariable(variable) && clusterOptions.serverEnvironment?.[variable] === undefined);
+      if (unsafe.length > 0) {
+        throw new DebianClusterError('UNSAFE_ENVIRONMENT', `${join(found.configDirectory ?? '', 'environment')} sets ${unsafe.join(', ')}, which the dynamic loader would act on in a process of root's (setpriv, before it becomes ${found.owner ?? 'the owner'}): as root pg-cluster refuses it; pass the variable in \`serverEnvironment\` yourself to use it`, {
+          path: join(found.configDirectory ?? '', 'environment'),
+        });
+      }
+    }
     if (action === 'start') await prepareDebianFolders(found, debian.logFile, runDirectory);
   };
   return new Cluster(found.installation, found.dataDirectory, {
@@ -84,6 +94,21 @@ export async function openFoundCluster(found: FoundCluster, options: FromFoundOp
     logfile: clusterOptions.logfile ?? debian.logFile,
     beforeControl,
   });
+}
+
+/**
+ * glibc's UNSECURE_ENVVARS (what it drops for a setuid program: loader, locale, message catalogue,
+ * resolver and malloc-trace files) but TMPDIR (nothing in setpriv reads it), GLIBC_TUNABLES, and
+ * every `LD_` variable.
+ */
+const LOADER_VARIABLES = new Set([
+  'GCONV_PATH', 'GETCONF_DIR', 'GLIBC_TUNABLES', 'HOSTALIASES', 'LOCALDOMAIN', 'LOCPATH', 'MALLOC_TRACE',
+  'NIS_PATH', 'NLSPATH', 'RESOLV_HOST_CONF', 'RES_OPTIONS', 'TZDIR',
+]);
+
+/** Whether the dynamic loader or libc acts on `variable` in a process that starts with it. */
+function isLoaderVariable(variable: string): boolean {
+  return variable.startsWith('LD_') || LOADER_VARIABLES.has(variable);
 }
 
 /**

@@ -237,6 +237,41 @@ describe.skipIf(!isRoot || !hasPostgresqlCommon)('a Debian cluster made by pg_cr
     }
   });
 
+  it('an `environment` file (the owner\'s) naming a dynamic-loader variable such as LD_PRELOAD: UNSAFE_ENVIRONMENT as root, and nothing loaded into a process of root (setpriv runs as root with that environment)', async () => {
+    const { chmodSync, mkdtempSync, rmSync } = await import('node:fs');
+    const scratch = mkdtempSync('/tmp/pgct-preload-');
+    chmodSync(scratch, 0o1777);
+    const library = join(scratch, 'mark.so');
+    // A library that leaves `uid-<uid>` behind in every process that loads it (when a C compiler is there to build it).
+    const source = join(scratch, 'mark.c');
+    writeFileSync(source, `#include <stdio.h>\n#include <unistd.h>\n__attribute__((constructor)) static void mark(void) { char p[256]; snprintf(p, sizeof p, "${scratch}/uid-%d", (int)getuid()); FILE *f = fopen(p, "a"); if (f) fclose(f); }\n`);
+    const hasCompiler = (() => {
+      try {
+        run('cc', ['-shared', '-fPIC', '-o', library, source]);
+        return true;
+      } catch {
+        writeFileSync(library, '');
+        return false;
+      }
+    })();
+    chmodSync(library, 0o755);
+    const environment = join(confDir, 'environment');
+    const before = readFileSync(environment, 'utf8');
+    writeFileSync(environment, `${before}LD_PRELOAD = '${library}'\n`);
+    try {
+      const cluster = await Cluster.fromDebian('15', name);
+      const error = await rejection(cluster.start()).finally(() => cluster.stop({ mode: 'fast' }).catch(() => undefined));
+      expect(error).toBeInstanceOf(DebianClusterError);
+      expect(error.code).toBe('UNSAFE_ENVIRONMENT');
+      expect(error.message).toContain('LD_PRELOAD');
+      expect(await cluster.running()).toBe(false);
+      if (hasCompiler) expect(existsSync(join(scratch, 'uid-0'))).toBe(false);
+    } finally {
+      writeFileSync(environment, before);
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
   it('start.conf `disabled`: CLUSTER_DISABLED, as pg_ctlcluster refuses', async () => {
     const startConf = join(confDir, 'start.conf');
     const before = readFileSync(startConf, 'utf8');
