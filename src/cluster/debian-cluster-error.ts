@@ -10,7 +10,11 @@ export type DebianClusterErrorCode =
   /** start.conf says `disabled`: pg_ctlcluster refuses to start it, and so does pg-cluster. */
   | 'CLUSTER_DISABLED'
   /** systemd runs the cluster (`postgresql@<major>-<name>` is active): start it with systemctl, or pass `force`. */
-  | 'SYSTEMD_UNIT_ACTIVE';
+  | 'SYSTEMD_UNIT_ACTIVE'
+  /** As root: the log the `log` link names is not a file the cluster's owner has (or could create). */
+  | 'UNSAFE_LOG_FILE'
+  /** As root: the `environment` file sets a variable the dynamic loader acts on (LD_PRELOAD, …), in a process of root's. */
+  | 'UNSAFE_ENVIRONMENT';
 
 /** A Debian (postgresql-common) cluster that cannot be read or driven as asked. `path` and `line` point at the file when one decided. */
 export class DebianClusterError extends PgClusterError {

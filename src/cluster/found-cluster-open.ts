@@ -3,8 +3,8 @@
 // and log made as pg_ctlcluster makes them, and never behind systemd's back.
 import { constants as fsConstants } from 'node:fs';
 import { access, chmod, chown, lstat, mkdir, open } from 'node:fs/promises';
-import { delimiter, isAbsolute, join } from 'node:path';
-import { isRoot, lookUpUser, runCommand, type SettingValue } from '../control/index.js';
+import { delimiter, dirname, isAbsolute, join } from 'node:path';
+import { isRoot, lookUpUser, runCommand, userCommand, type SettingValue } from '../control/index.js';
 import { expected } from '../errors.js';
 import { InstallationNotFoundError } from '../installation/index.js';
 import { Cluster, type ClusterOptions } from './cluster.js';
@@ -73,6 +73,16 @@ export async function openFoundCluster(found: FoundCluster, options: FromFoundOp
         `Cluster ${debian.version}/${debian.name} is run by systemd (${debian.unit} is active): use \`systemctl ${action} ${debian.unit}\`, or pass \`force\` to ${action} it anyway (systemd will see the unit fail)`,
       );
     }
+    if (action === 'start' && isRoot()) {
+      // The environment file is the owner's (its folder is), and the server is spawned through
+      // setpriv, which runs as root with that environment before it switches users.
+      const unsafe = Object.keys(debian.environment ?? {}).filter((variable) => isLoaderVariable(variable) && clusterOptions.serverEnvironment?.[variable] === undefined);
+      if (unsafe.length > 0) {
+        throw new DebianClusterError('UNSAFE_ENVIRONMENT', `${join(found.configDirectory ?? '', 'environment')} sets ${unsafe.join(', ')}, which the dynamic loader would act on in a process of root's (setpriv, before it becomes ${found.owner ?? 'the owner'}): as root pg-cluster refuses it; pass the variable in \`serverEnvironment\` yourself to use it`, {
+          path: join(found.configDirectory ?? '', 'environment'),
+        });
+      }
+    }
     if (action === 'start') await prepareDebianFolders(found, debian.logFile, runDirectory);
   };
   return new Cluster(found.installation, found.dataDirectory, {
@@ -84,6 +94,21 @@ export async function openFoundCluster(found: FoundCluster, options: FromFoundOp
     logfile: clusterOptions.logfile ?? debian.logFile,
     beforeControl,
   });
+}
+
+/**
+ * glibc's UNSECURE_ENVVARS (what it drops for a setuid program: loader, locale, message catalogue,
+ * resolver and malloc-trace files) but TMPDIR (nothing in setpriv reads it), GLIBC_TUNABLES, and
+ * every `LD_` variable.
+ */
+const LOADER_VARIABLES = new Set([
+  'GCONV_PATH', 'GETCONF_DIR', 'GLIBC_TUNABLES', 'HOSTALIASES', 'LOCALDOMAIN', 'LOCPATH', 'MALLOC_TRACE',
+  'NIS_PATH', 'NLSPATH', 'RESOLV_HOST_CONF', 'RES_OPTIONS', 'TZDIR',
+]);
+
+/** Whether the dynamic loader or libc acts on `variable` in a process that starts with it. */
+function isLoaderVariable(variable: string): boolean {
+  return variable.startsWith('LD_') || LOADER_VARIABLES.has(variable);
 }
 
 /**
@@ -106,7 +131,11 @@ async function prepareDebianFolders(found: FoundCluster, logFile: string, runDir
     await chown('/var/log/postgresql', 0, postgres.gid);
     await chmod('/var/log/postgresql', 0o1775);
   }
-  if (found.ownerUid === null || (await lstat(logFile).catch(() => null)) !== null) return;
+  if (found.ownerUid === null) return;
+  // Anywhere but /var/log/postgresql (root's, sticky) the log's place is the owner's to choose:
+  // the `log` link lives in /etc/postgresql/<version>/<name>, a folder the owner owns.
+  if (dirname(logFile) !== '/var/log/postgresql') return prepareOwnersLog(found, logFile);
+  if ((await lstat(logFile).catch(() => null)) !== null) return;
   // O_EXCL | O_NOFOLLOW: a link planted at the log's place is not followed, a file there not taken over.
   const handle = await open(logFile, fsConstants.O_RDWR | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, 0o640).catch(() => null);
   if (handle === null) return; // the start reports a log it cannot open
@@ -118,6 +147,32 @@ async function prepareDebianFolders(found: FoundCluster, logFile: string, runDir
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * A log the owner picked (the `log` link) is used only as the owner could use it: a missing one is
+ * created by the owner (a process run as that user, so the kernel refuses what the owner may not
+ * create), and then it must be a regular file of the owner with one name. Anything else, say a link
+ * to a file of root's or a file to create in root's folder, is DebianClusterError `UNSAFE_LOG_FILE`:
+ * as root pg-cluster would otherwise open it for the server to append to, or create it and give it away.
+ */
+async function prepareOwnersLog(found: FoundCluster, logFile: string): Promise<void> {
+  const refuse = (reason: string): never => {
+    throw new DebianClusterError('UNSAFE_LOG_FILE', `The log of ${found.debian?.version}/${found.debian?.name}, ${logFile} (its \`log\` link), ${reason}: as root pg-cluster opens only a log its owner ${found.owner ?? found.ownerUid} could write itself`, { path: logFile });
+  };
+  let stats = await lstat(logFile).catch(() => null);
+  if (stats === null) {
+    const owner = found.owner === null ? null : await lookUpUser(found.owner);
+    if (owner === null || owner.uid !== found.ownerUid) refuse('is missing, and its owner is not a known user to create it as');
+    const command = userCommand('sh', ['-c', ': >> "$1"', 'sh', logFile], owner);
+    const created = await runCommand(command.file, command.args, { timeout: 10_000, ...(command.uid !== undefined ? { uid: command.uid, gid: command.gid! } : {}) }).then(() => true, () => false);
+    if (!created) refuse(`is missing, and ${found.owner} cannot create it`);
+    stats = await lstat(logFile).catch(() => null);
+  }
+  if (stats === null || stats.isSymbolicLink()) refuse('is a symbolic link');
+  if (!stats!.isFile()) refuse('is not a regular file');
+  if (stats!.nlink !== 1) refuse(`has ${stats!.nlink} names (a hard link)`);
+  if (stats!.uid !== found.ownerUid) refuse(`is owned by uid ${stats!.uid}, not by the cluster's owner`);
 }
 
 async function lookUpGroup(name: string): Promise<number | null> {

@@ -1,6 +1,6 @@
 import { lstat, readdir, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { isAbsolute } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import type pg from 'pg';
 import { Cluster, type ClusterInstallation } from '../cluster/cluster.js';
 import type { ClusterLog } from '../cluster/cluster-events.js';
@@ -122,6 +122,8 @@ export async function createStandby(primary: Cluster, dataDirectory: string, opt
     throw new ReplicationError('MAJOR_MISMATCH', `The standby's installation is PostgreSQL ${installation.versionInfo.major}, the primary runs ${serverMajor}: streaming replication needs the same major version`, { dataDirectory });
   }
   await refuseOccupied(dataDirectory);
+  // An empty folder the caller gave is kept on failure (emptied), as it was before the call.
+  const hadFolder = (await lstat(dataDirectory).catch(() => null)) !== null;
   const hadLog = (await lstat(`${dataDirectory}.log`).catch(() => null)) !== null;
   const tcpHost = lock.listenAddresses === null || lock.listenAddresses === '' ? null : loopbackFor(lock.listenAddresses);
   const host = options.host ?? (tcpHost ?? lock.socketDirectory);
@@ -218,7 +220,8 @@ export async function createStandby(primary: Cluster, dataDirectory: string, opt
       await admin.query(`ALTER SYSTEM SET synchronous_standby_names = ${quoteLiteral(previousSynchronous)}`).then(() => admin.query('SELECT pg_reload_conf()')).catch(() => undefined);
     }
     if (createdSlot) await admin.query('SELECT pg_drop_replication_slot($1)', [slotName]).catch(() => undefined);
-    if (created) await removeTree(dataDirectory).catch(() => undefined);
+    if (created && !hadFolder) await removeTree(dataDirectory).catch(() => undefined);
+    if (created && hadFolder) await emptyFolder(dataDirectory).catch(() => undefined);
     // The standby's default log (`<dataDirectory>.log`, beside it) goes too when this call made it.
     if (created && !hadLog) await rm(`${dataDirectory}.log`, { force: true }).catch(() => undefined);
     throw error;
@@ -253,6 +256,11 @@ async function readPrimaryFacts(primary: Cluster, name: string): Promise<{ major
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/** Removes what is in `folder`, never following a link (each entry through removeTree), and keeps the folder. */
+async function emptyFolder(folder: string): Promise<void> {
+  for (const entry of await readdir(folder)) await removeTree(join(folder, entry));
 }
 
 async function refuseOccupied(dataDirectory: string): Promise<void> {

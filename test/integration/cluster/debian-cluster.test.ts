@@ -196,6 +196,82 @@ describe.skipIf(!isRoot || !hasPostgresqlCommon)('a Debian cluster made by pg_cr
     }
   });
 
+  it('a `log` link the cluster owner planted in /etc/postgresql/<v>/<name> (a folder postgres owns) never makes root write or create a file of root: UNSAFE_LOG_FILE, nothing touched', async () => {
+    const { chmodSync, lstatSync, mkdtempSync, rmSync, statSync } = await import('node:fs');
+    const scratch = mkdtempSync('/tmp/pgct-victim-'); // root's, 0700: postgres can neither write nor create there
+    const victim = join(scratch, 'passwd');
+    writeFileSync(victim, 'root:x:0:0::/root:/bin/bash\n');
+    chmodSync(victim, 0o644);
+    chmodSync(scratch, 0o755);
+    const link = join(confDir, 'log');
+    const before = statSync(victim);
+    try {
+      for (const target of [victim, join(scratch, 'ld.so.preload')]) {
+        rmSync(link, { force: true });
+        run('runuser', ['-u', 'postgres', '--', 'ln', '-s', target, link]); // what the owner can do in its own folder
+        const cluster = await Cluster.fromDebian('15', name);
+        expect(cluster.logPath).toBe(target);
+        const error = await rejection(cluster.start()).finally(() => cluster.stop({ mode: 'fast' }).catch(() => undefined));
+        expect(error).toBeInstanceOf(DebianClusterError);
+        expect(error.code).toBe('UNSAFE_LOG_FILE');
+        expect(await cluster.running()).toBe(false);
+      }
+      expect(readFileSync(victim, 'utf8')).toBe('root:x:0:0::/root:/bin/bash\n');
+      expect(statSync(victim)).toMatchObject({ uid: 0, size: before.size, mode: before.mode });
+      expect(existsSync(join(scratch, 'ld.so.preload'))).toBe(false);
+      // A link to a file the owner has (its own log elsewhere) is honoured: the server writes there.
+      const own = join(dataDir, 'own.log');
+      rmSync(link, { force: true });
+      run('runuser', ['-u', 'postgres', '--', 'ln', '-s', own, link]);
+      const cluster = await Cluster.fromDebian('15', name);
+      try {
+        await cluster.start();
+        expect(lstatSync(own).uid).toBe(Number(run('id', ['-u', 'postgres']).trim()));
+      } finally {
+        await cluster.stop({ mode: 'fast' });
+        rmSync(own, { force: true });
+      }
+    } finally {
+      rmSync(link, { force: true });
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it('an `environment` file (the owner\'s) naming a dynamic-loader variable such as LD_PRELOAD: UNSAFE_ENVIRONMENT as root, and nothing loaded into a process of root (setpriv runs as root with that environment)', async () => {
+    const { chmodSync, mkdtempSync, rmSync } = await import('node:fs');
+    const scratch = mkdtempSync('/tmp/pgct-preload-');
+    chmodSync(scratch, 0o1777);
+    const library = join(scratch, 'mark.so');
+    // A library that leaves `uid-<uid>` behind in every process that loads it (when a C compiler is there to build it).
+    const source = join(scratch, 'mark.c');
+    writeFileSync(source, `#include <stdio.h>\n#include <unistd.h>\n__attribute__((constructor)) static void mark(void) { char p[256]; snprintf(p, sizeof p, "${scratch}/uid-%d", (int)getuid()); FILE *f = fopen(p, "a"); if (f) fclose(f); }\n`);
+    const hasCompiler = (() => {
+      try {
+        run('cc', ['-shared', '-fPIC', '-o', library, source]);
+        return true;
+      } catch {
+        writeFileSync(library, '');
+        return false;
+      }
+    })();
+    chmodSync(library, 0o755);
+    const environment = join(confDir, 'environment');
+    const before = readFileSync(environment, 'utf8');
+    writeFileSync(environment, `${before}LD_PRELOAD = '${library}'\n`);
+    try {
+      const cluster = await Cluster.fromDebian('15', name);
+      const error = await rejection(cluster.start()).finally(() => cluster.stop({ mode: 'fast' }).catch(() => undefined));
+      expect(error).toBeInstanceOf(DebianClusterError);
+      expect(error.code).toBe('UNSAFE_ENVIRONMENT');
+      expect(error.message).toContain('LD_PRELOAD');
+      expect(await cluster.running()).toBe(false);
+      if (hasCompiler) expect(existsSync(join(scratch, 'uid-0'))).toBe(false);
+    } finally {
+      writeFileSync(environment, before);
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
   it('start.conf `disabled`: CLUSTER_DISABLED, as pg_ctlcluster refuses', async () => {
     const startConf = join(confDir, 'start.conf');
     const before = readFileSync(startConf, 'utf8');

@@ -179,6 +179,20 @@ describe('createStandby on PostgreSQL 15 (pg_basebackup)', () => {
     expect(await query(primary, 'SHOW synchronous_standby_names')).toEqual([{ synchronous_standby_names: 'ANY 1 ("c")' }]);
   });
 
+  it('a standby that cannot start, made in an empty folder the caller gave: the folder stays (emptied), as it was before', async () => {
+    const folder = space.path('d2');
+    const { mkdirSync, chownSync, readdirSync } = await import('node:fs');
+    mkdirSync(folder, { mode: 0o700 });
+    const owner = await primary.runAsUser();
+    if (owner !== null && isRoot) chownSync(folder, owner.uid, owner.gid);
+    const port = (await primary.postmaster())!.port;
+    const error = await rejection(createStandby(primary, folder, { port, credentials: space.store }));
+    expect(error).toMatchObject({ code: 'PORT_IN_USE' });
+    expect(lstatSync(folder).isDirectory()).toBe(true);
+    expect(readdirSync(folder)).toEqual([]);
+    rmSync(folder, { recursive: true, force: true });
+  });
+
   it.skipIf(!isRoot || !hasCiUser)('as root, a standby run by another OS user (runAs) streams, its files and passfile that user’s; the low-level copy refuses that [root only: only root switches users]', async () => {
     const folder = mkdtempSync('/tmp/pgct-runas-');
     chmodSync(folder, 0o755);
