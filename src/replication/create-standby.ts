@@ -75,6 +75,11 @@ const OPTION_NAMES = new Set([
 const DEFAULT_TIMEOUT = 120_000;
 /** Settings a hot standby needs at least as high as its primary's (PostgreSQL refuses to start otherwise). */
 const AT_LEAST_PRIMARY = ['max_connections', 'max_worker_processes', 'max_wal_senders', 'max_prepared_transactions', 'max_locks_per_transaction'];
+// What the primary runs with for replication, which the copied postgresql.conf may say otherwise
+// (a throwaway primary's lean `wal_level = minimal` when the primary got `replica` on its command
+// line): the standby would not start (`max_wal_senders` > 0 needs `replica`), nor serve standbys
+// and pg_rewind once promoted.
+const SAME_AS_PRIMARY = ['wal_level', 'max_replication_slots', 'wal_log_hints', 'full_page_writes'];
 
 /**
  * Makes `dataDirectory` a hot standby of `primary` and starts it; resolves once it streams
@@ -155,7 +160,7 @@ export async function createStandby(primary: Cluster, dataDirectory: string, opt
   let previousSynchronous: string | null = null;
   try {
     if (slotName !== null) createdSlot = await ensureSlot(admin, slotName);
-    const values = await admin.query<{ name: string; setting: string }>('SELECT name, setting FROM pg_settings WHERE name = ANY($1)', [[...AT_LEAST_PRIMARY, 'listen_addresses', 'unix_socket_directories']]);
+    const values = await admin.query<{ name: string; setting: string }>('SELECT name, setting FROM pg_settings WHERE name = ANY($1)', [[...AT_LEAST_PRIMARY, ...SAME_AS_PRIMARY, 'listen_addresses', 'unix_socket_directories']]);
     const primarySettings = new Map(values.rows.map((row) => [row.name, row.setting]));
 
     await ensureOwned(dataDirectory, runAs, { mode: 0o700 });
@@ -186,7 +191,7 @@ export async function createStandby(primary: Cluster, dataDirectory: string, opt
       listen_addresses: options.listenAddresses ?? primarySettings.get('listen_addresses') ?? '',
       ...(socketDirectory !== null ? { unix_socket_directories: socketDirectory } : {}),
     };
-    for (const key of AT_LEAST_PRIMARY) if (primarySettings.has(key)) settings[key] = primarySettings.get(key)!;
+    for (const key of [...AT_LEAST_PRIMARY, ...SAME_AS_PRIMARY]) if (primarySettings.has(key)) settings[key] = primarySettings.get(key)!;
     await writeStandbyConfiguration(dataDirectory, settings);
     await writeClusterMarker(dataDirectory);
 

@@ -2,11 +2,12 @@
 // `node` on this Node (20, the declared minimum, which has no `await using`), against the
 // compiled library: what they print, and nothing left under /tmp/pgct-example-*.
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileThrowaway, removeCompiled } from '../throwaway/compile-throwaway.js';
+import { expectNoExampleLeftovers } from '../../helpers/docs-examples.js';
 
 const run = promisify(execFile);
 const examples = join(import.meta.dirname, 'docs-examples');
@@ -21,15 +22,13 @@ const printed: Record<string, string> = {
   'temporary-settings.try-finally.ts': "{ work_mem: '64MB' } [ 'shared_buffers' ]\nthe body fails\n{ work_mem: '4MB' } true\n",
 };
 
-const leftovers = () => readdirSync('/tmp').filter((name) => name.startsWith('pgct-example-'));
-
 describe('docs/cluster.md try/finally forms on this Node, as written', () => {
   it.each(Object.keys(printed))('%s', async (file) => {
-    const before = new Set(leftovers());
     const script = join(compiled, '..', `docs-${file.replace(/\.ts$/, '.mjs')}`);
     writeFileSync(script, readFileSync(join(examples, file), 'utf8').replaceAll('../../../../src/index.js', './index.js'));
-    const { stdout } = await run(process.execPath, [script]);
-    expect(stdout).toBe(printed[file]);
-    expect(leftovers().filter((name) => !before.has(name))).toEqual([]);
+    await expectNoExampleLeftovers(async () => {
+      const { stdout } = await run(process.execPath, [script]);
+      expect(stdout).toBe(printed[file]);
+    });
   });
 });
