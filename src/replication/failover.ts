@@ -80,7 +80,8 @@ export async function failover(standbys: readonly Cluster[], options: FailoverOp
     const winnerClient = sessions.get(winner.cluster)!;
 
     // Made while it still replays (a standby reserves WAL from its replay point): kept by promotion.
-    for (const follower of followers) if (follower.slot !== null) await ensureSlot(winnerClient, follower.slot);
+    // A follower that already streams from the winner (cascading through it) uses its slot there.
+    for (const follower of followers) if (follower.slot !== null) await ensureSlot(winnerClient, follower.slot, { allowActive: true });
     if (winner.inRecovery) {
       // Set while it still is a standby: from its first commit as a primary it waits only for these.
       await winnerClient.query(`ALTER SYSTEM SET synchronous_standby_names = ${quoteLiteral(newNames)}`);

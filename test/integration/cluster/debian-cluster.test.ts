@@ -114,7 +114,10 @@ describe.skipIf(!isRoot || !hasPostgresqlCommon)('a Debian cluster made by pg_cr
       expect(processUid(started.pid)).toBe(Number(run('id', ['-u', 'postgres']).trim()));
       // pg_ctlcluster's environment: the environment file, LANG from lc_messages, the OOM file; not ours.
       const environ = readFileSync(`/proc/${started.pid}/environ`, 'utf8').split('\0');
-      expect(environ).toEqual(expect.arrayContaining(['PGCTEST_MARK=hello world', 'LANG=C.UTF-8', 'PG_OOM_ADJUST_FILE=/proc/self/oom_score_adj']));
+      // lc_messages is what pg_createcluster took from its own locale (C.UTF-8 in a shell here, C under `env -i`).
+      const lcMessages = /^\s*lc_messages\s*=\s*'([^']*)'/m.exec(readFileSync(join(confDir, 'postgresql.conf'), 'utf8'))?.[1];
+      expect(lcMessages).toBeDefined();
+      expect(environ).toEqual(expect.arrayContaining(['PGCTEST_MARK=hello world', `LANG=${lcMessages}`, 'PG_OOM_ADJUST_FILE=/proc/self/oom_score_adj']));
       expect(environ.some((entry) => entry.startsWith('HOME=') || entry.startsWith('PG_CLUSTER_TEST_RUN='))).toBe(false);
       expect(readFileSync(`/var/run/postgresql/15-${name}.pid`, 'utf8').split('\n')[0]).toBe(String(started.pid));
       // The server read the files in /etc/postgresql, and pg_ctl.conf's -o setting.

@@ -69,6 +69,7 @@ const printedOnNode20: Record<string, RegExp> = {
   'per-test-databases.try-finally.ts': /^test_\S+ \[ \{ n: 1 \} \]\n\[ \{ n: 0 \} \]\n$/,
   'options.try-finally.ts': /^64\npostgresql:\/\/postgres:secret@localhost:\d+\/app\npostgresql:\/\/\/app\?host=\S+&password=secret\n$/,
   'libpq-tools.try-finally.ts': /^postgres\n$/,
+  'lean-settings.try-finally.ts': /^\[\n  \{ name: 'max_connections', setting: '20' \},\n  \{ name: 'wal_level', setting: 'minimal' \}\n\]\n\[ \{ senders: '10' \} \]\n$/,
   'drivers.try-finally.ts': /^my app\n\[ \{ db: 'my app' \} \]\n\{ db: 'my app' \}\n$/,
 };
 
