@@ -27,19 +27,6 @@ export default defineConfig({
         },
       },
       {
-        // Real Patroni members and a real etcd (src/ha): a project of its own so the rest of the
-        // suite stays fast; `vitest run` (npm test, CI) runs it too. Each file shares one cluster
-        // (beforeAll); the files run one at a time, since a failover's timing is what they measure.
-        extends: true,
-        test: {
-          name: 'ha',
-          include: ['test/ha/**/*.test.ts'],
-          fileParallelism: false,
-          testTimeout: 180_000,
-          hookTimeout: 180_000,
-        },
-      },
-      {
         // The project's own tests on the setup docs/testing.md documents: test/fixture/global-setup.ts
         // starts one throwaway cluster, each test gets its own database (test/fixture/db-test.ts).
         // The suite-wide guard above still runs first and checks last.

@@ -13,4 +13,3 @@ export * from './provision/index.js';
 export * from './replication/index.js';
 export * from './sql/index.js';
 export * from './test-databases/index.js';
-export * from './ha/index.js';

@@ -27,4 +27,3 @@ export * from './certificate-error.js';
 export * from './self-signed-certificate.js';
 export * from './pg-control.js';
 export * from './pg-control-error.js';
-export * from './daemon-process.js';

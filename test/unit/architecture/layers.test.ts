@@ -19,9 +19,8 @@ const allowed: Record<string, string[]> = {
   // SQL files: the lexer is pure; the runner uses node-postgres, and psql through control.
   sql: ['shared', 'control', 'installation', 'sql'],
   'test-databases': ['shared', 'control', 'installation', 'config', 'hba', 'cluster', 'throwaway', 'sql', 'test-databases'],
-  ha: ['shared', 'control', 'installation', 'config', 'hba', 'cluster', 'provision', 'replication', 'ha'],
   cli: ['index', 'cli'],
-  index: ['shared', 'control', 'installation', 'config', 'hba', 'cluster', 'throwaway', 'provision', 'replication', 'sql', 'test-databases', 'ha', 'index'],
+  index: ['shared', 'control', 'installation', 'config', 'hba', 'cluster', 'throwaway', 'provision', 'replication', 'sql', 'test-databases', 'index'],
 };
 
 // Files of a sibling layer a layer may import (DESIGN.md: provision takes throwaway's ConnectionInfo,
@@ -29,8 +28,6 @@ const allowed: Record<string, string[]> = {
 const allowedFiles: Record<string, string[]> = {
   provision: ['throwaway/connection-info.ts', 'throwaway/sql-quote.ts'],
   replication: ['throwaway/connection-info.ts', 'throwaway/sql-quote.ts'],
-  // ha picks its members' ports as throwaway does (one way to find a free port).
-  ha: ['throwaway/free-port.ts'],
 };
 
 function layerOf(file: string): string {
