@@ -114,7 +114,7 @@ describe('migrated templates across processes', () => {
 describe('one pool shared by 4 worker processes', () => {
   let cluster: TemporaryCluster;
   beforeAll(async () => {
-    cluster = await createTemporaryCluster();
+    cluster = await createTemporaryCluster({ settings: { max_connections: 100 } }); // 4 workers × (pool + 4) connections: more than a throwaway cluster's 20
   });
   afterAll(async () => {
     await cluster?.dispose();
